@@ -1,0 +1,166 @@
+"""Settings, read from the environment only (architecture §2).
+
+Variables:
+  CARELOOP_HOME        where the SQLite file, reports and media live (default ./var)
+  DATABASE_URL         e.g. postgres://postgres@127.0.0.1:5432/test; SQLite when unset
+  CARELOOP_ENV         "development" (default) or "production"
+  CARELOOP_SECRET_KEY  required in production
+  CARELOOP_DEBUG       "1" to enable debug pages (refused in production)
+  CARELOOP_ALLOWED_HOSTS comma-separated
+  CARELOOP_TLS         "1" when served over TLS: secure cookies, HSTS
+  CARELOOP_IDLE_TIMEOUT_SECONDS idle session timeout (default 900)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+HOME = Path(os.environ.get("CARELOOP_HOME", Path.cwd() / "var")).resolve()
+
+ENV = os.environ.get("CARELOOP_ENV", "development")
+if ENV not in {"development", "production", "test"}:
+    raise ImproperlyConfigured(f"CARELOOP_ENV must be development, production or test, got {ENV!r}")
+PRODUCTION = ENV == "production"
+
+_DEV_SECRET = "careloop-development-only-secret-key-do-not-use-in-production"
+SECRET_KEY = os.environ.get("CARELOOP_SECRET_KEY", _DEV_SECRET)
+DEBUG = os.environ.get("CARELOOP_DEBUG", "0" if PRODUCTION else "1") == "1"
+if PRODUCTION:
+    if SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 40:
+        raise ImproperlyConfigured(
+            "CARELOOP_SECRET_KEY must be set to a random value of 40+ characters in production"
+        )
+    if DEBUG:
+        raise ImproperlyConfigured("CARELOOP_DEBUG must not be on in production")
+
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("CARELOOP_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    if h.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "django_htmx",
+    "careloop.audit",
+    "careloop.accounts",
+    "careloop.clinical",
+    "careloop.interop",
+    "careloop.population",
+    "careloop.billing",
+    "careloop.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "careloop.web.middleware.RequestIdMiddleware",
+    "careloop.web.middleware.IdleTimeoutMiddleware",
+    "careloop.web.middleware.LoginRequiredMiddleware",
+]
+
+ROOT_URLCONF = "careloop.config.urls"
+WSGI_APPLICATION = "careloop.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "careloop.web.context.navigation",
+            ],
+        },
+    }
+]
+
+_db_url = os.environ.get("DATABASE_URL", "").strip()
+if _db_url:
+    DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60)}
+else:
+    HOME.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(HOME / "careloop.sqlite3"),
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = HOME / "static"
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Sessions: idle timeout (HIPAA automatic logoff), cookies secure over TLS.
+IDLE_TIMEOUT_SECONDS = int(os.environ.get("CARELOOP_IDLE_TIMEOUT_SECONDS", "900"))
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+TLS = os.environ.get("CARELOOP_TLS", "1" if PRODUCTION else "0") == "1"
+if TLS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
