@@ -1,0 +1,1 @@
+"""FHIR R4 import: readers (Bundle, NDJSON), one mapper per resource type, references, runs."""

@@ -1,0 +1,113 @@
+"""Putting a month's programs together: same-month exclusions (§1.9) and FQHC/RHC G0511 (§1.10)."""
+
+from __future__ import annotations
+
+from careloop.billing.engine.context import Context, Outcome, plural
+from careloop.billing.engine.model import Line, Reason
+
+# FQ-001: the RPM part of G0511 is RPM management; device and set-up codes are folded into it.
+_RPM_MANAGEMENT_PERFORMER = "staff_or_practitioner"
+
+
+def _drop(outcome: Outcome, codes: frozenset[str], reason: Reason) -> None:
+    kept = [line for line in outcome.lines if line.code not in codes]
+    dropped = [line.code for line in outcome.lines if line.code in codes]
+    if not dropped:
+        return
+    outcome.lines = kept
+    if kept:
+        outcome.notes.append(f"{outcome.program}: {', '.join(dropped)} not billed: {reason.text} ({reason.rule})")
+    else:
+        outcome.reasons.append(reason)
+
+
+def apply_exclusions(ctx: Context, outcomes: list[Outcome]) -> None:
+    """§1.9: against codes already billed by the same practitioner, and between this month's
+    programs (the higher-paying program keeps its lines). EXC-001/002 (CCM-070) never fire
+    between this engine's own lines: BILL-002 bills one option only."""
+    billed = [o for o in outcomes if o.lines]
+    others = {c.code for c in ctx.pm.other_codes if c.same_practitioner}  # only these trigger
+    if not others and len(billed) < 2:
+        return
+    settings = ctx.settings
+    for exclusion in ctx.rules.exclusions:
+        if exclusion.allowed:  # EXC-009, EXC-010, EXC-011: allowed combinations
+            continue
+        a, b = exclusion.a, exclusion.side_b(settings)
+        if others:
+            for side, against in ((a, others & b), (b, others & a)):
+                if not against:
+                    continue
+                listed = ", ".join(sorted(against))
+                for outcome in billed:
+                    reason = Reason(
+                        exclusion.rule,
+                        f"{listed} already billed by the same practitioner this month ({exclusion.what})",
+                    )
+                    _drop(outcome, side, reason)
+        holders_a = [o for o in outcomes if any(line.code in a for line in o.lines)]
+        holders_b = [o for o in outcomes if any(line.code in b for line in o.lines)]
+        for first in holders_a:
+            for second in holders_b:
+                if first is second or not first.lines or not second.lines:
+                    continue
+                pay_first = sum(line.amount_cents for line in first.lines)
+                pay_second = sum(line.amount_cents for line in second.lines)
+                keep, lose, lose_side = (first, second, b) if pay_first >= pay_second else (second, first, a)
+                kept_codes = ", ".join(line.code for line in keep.lines)
+                _drop(
+                    lose,
+                    lose_side,
+                    Reason(exclusion.rule, f"{keep.program} ({kept_codes}) by the same practitioner this month pays more ({exclusion.what})"),
+                )
+        billed = [o for o in outcomes if o.lines]
+
+
+def fqhc_g0511(ctx: Context, outcomes: list[Outcome]) -> tuple[Line | None, set[str]]:
+    """FQ-001..003: an FQHC/RHC month up to the cut-over bills G0511, one unit per general
+    care-management service that meets its base code's threshold; the lines it replaces are
+    not billed. TCM (FQ-004) and APCM keep their own codes."""
+    pm = ctx.pm
+    settings = ctx.settings
+    g0511 = ctx.rules.codes.get("G0511")
+    if (
+        pm.setting == "office"
+        or g0511 is None  # not payable in the rules year (CY2026)
+        or not settings.fqhc_uses_g0511
+        or ctx.month.key > settings.g0511_last_service_month  # FQ-003
+    ):
+        return None, set()
+    codes = ctx.rules.codes
+    units = 0
+    folded: set[str] = set()
+    entries: set[int] = set()
+    facts: list[str] = []
+    cap = g0511.cap(settings)  # FQ-002: 0 = no cap
+    for outcome in outcomes:
+        if outcome.program not in g0511.services or not outcome.lines:
+            continue
+        lines = outcome.lines
+        if outcome.program == "RPM":
+            lines = [line for line in lines if codes[line.code].performer == _RPM_MANAGEMENT_PERFORMER]
+        if not lines:
+            outcome.lines = []
+            outcome.reasons.append(
+                Reason("FQ-001", f"an {pm.setting.upper()} bills RPM as G0511, which needs RPM management (20 minutes with an interactive contact); device codes are not billed separately")
+            )
+            continue
+        if cap and units >= cap:
+            outcome.lines = []
+            outcome.reasons.append(Reason("FQ-002", f"G0511 is capped at {plural(cap, 'unit')} a month (max_g0511)"))
+            continue
+        units += 1
+        base = lines[0].code
+        facts.append(f"{outcome.program} meets the threshold of {base}")
+        for line in lines:
+            entries.update(line.time_entries)
+        outcome.notes.append(f"{outcome.program}: billed as G0511 by an {pm.setting.upper()} ({', '.join(line.code for line in outcome.lines)} not billed, FQ-002)")
+        outcome.lines = []
+        folded.add(outcome.program)
+    if not units:
+        return None, folded
+    line = Line("G0511", units, "FQHC", g0511.amount_cents * units, ("FQ-001", "FQ-002", "FQ-003"), tuple(sorted(entries)), tuple(facts))
+    return line, folded

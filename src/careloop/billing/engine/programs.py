@@ -1,0 +1,250 @@
+"""The time-based programs and APCM: CCM (BILL-002/003), PCM (BILL-004), BHI (BILL-007),
+RPM (BILL-006) and APCM (BILL-008). Each returns an Outcome: lines, or reasons, and notes."""
+
+from __future__ import annotations
+
+from careloop.billing.engine.context import (
+    Context,
+    Minutes,
+    Outcome,
+    money,
+    payment,
+    plural,
+    prerequisites,
+    series,
+    uncounted_notes,
+    visit_note,
+)
+from careloop.billing.engine.model import Line, Reason
+
+Option = list[tuple[str, int]]
+
+
+def _start(ctx: Context, program: str) -> tuple[Outcome, Minutes]:
+    outcome = Outcome(program)
+    minutes = ctx.program_minutes(program)
+    outcome.reasons.extend(prerequisites(ctx, program))  # BILL-009
+    if minutes.uncounted:
+        outcome.notes.extend(uncounted_notes(program, minutes))
+    note = visit_note(ctx, program)
+    if note is not None:
+        outcome.notes.append(note)
+    return outcome, minutes
+
+
+def _minutes_fact(total: int, minutes: Minutes) -> str:
+    return f"{total} countable minutes ({minutes.staff} clinical staff, {minutes.practitioner} billing practitioner)"
+
+
+def _emit(ctx: Context, outcome: Outcome, option: Option, entries: tuple[int, ...], facts: tuple[str, ...]) -> None:
+    codes = ctx.rules.codes
+    program = outcome.program
+    for code, units in option:
+        rule = codes[code]
+        outcome.lines.append(
+            Line(code, units, program, rule.amount_cents * units, (rule.rule,), entries, facts)
+        )
+
+
+def _describe(option: Option) -> str:
+    return " + ".join(code if units == 1 else f"{units} x {code}" for code, units in option)
+
+
+def _next_addon(ctx: Context, outcome: Outcome, option: Option, total: int) -> None:
+    """A worklist note: minutes to the next add-on unit, while under the cap."""
+    base = option[0][0]
+    addon = ctx.rules.addon_for.get(base)
+    if addon is None:
+        return
+    addon_rule = ctx.rules.codes[addon]
+    units = option[1][1] if len(option) > 1 else 0
+    cap = addon_rule.cap(ctx.settings)
+    if cap and units >= cap:
+        return
+    step = addon_rule.minutes or 1
+    needed = (ctx.rules.codes[base].minutes or 0) + step * (units + 1) - total
+    outcome.notes.append(f"{outcome.program}: {plural(needed, 'more minute')} for another {addon}")
+
+
+def evaluate_ccm(ctx: Context) -> Outcome:
+    outcome, minutes = _start(ctx, "CCM")
+    staff, prac = minutes.staff, minutes.practitioner
+    pooled = ctx.settings.practitioner_time_counts_as_staff  # CCM-064
+    total = staff + prac if pooled else staff
+    pm = ctx.pm
+    complex_ok = pm.mdm in ("moderate", "high") and pm.care_plan.substantially_revised  # CCM-003, CCM-054
+    complex_option = series(ctx, "99487", total) if complex_ok else None  # CCM-014, CCM-015
+    staff_option = series(ctx, "99490", total)  # (a) CCM-010, CCM-011
+    prac_option = series(ctx, "99491", prac)  # (b) CCM-012, CCM-013
+    if complex_ok and complex_option is None:  # BILL-003
+        needed = (ctx.rules.codes["99487"].minutes or 0) - total
+        outcome.notes.append(f"CCM: {plural(needed, 'more minute')} for complex CCM (99487)")
+    chosen: Option | None
+    if complex_option is not None and ctx.settings.complex_ccm_choice == "complex_when_met":
+        chosen = complex_option  # BILL-002 default: complex when its criteria are met
+    else:
+        # BILL-002: the higher national payment wins; ties (c), then (a), then (b)
+        chosen = None
+        best = -1
+        for option in (complex_option, staff_option, prac_option):
+            if option is not None and payment(ctx, option) > best:
+                chosen, best = option, payment(ctx, option)
+    if complex_option is not None and staff_option is not None:
+        complex_pay, staff_pay = payment(ctx, complex_option), payment(ctx, staff_option)
+        if staff_pay > complex_pay:
+            outcome.notes.append(
+                f"CCM: {total} minutes pay more as {_describe(staff_option)} ({money(staff_pay)}) than as complex {_describe(complex_option)} ({money(complex_pay)}) in {ctx.rules.year}"
+                f"; complex_ccm_choice = {ctx.settings.complex_ccm_choice} (BILL-002)"
+            )
+    if chosen is None:
+        text = f"{plural(20 - total, 'more minute')} of clinical staff time for 99490 ({total} of 20 countable)"
+        if not pooled and prac:
+            text += f", or {plural(30 - prac, 'more minute')} of billing practitioner time for 99491"
+        outcome.reasons.append(Reason("CCM-010", text))
+        return outcome
+    if outcome.reasons:
+        return outcome
+    if chosen is prac_option:
+        entries = tuple(minutes.practitioner_entries)
+        used = prac
+    else:
+        entries = tuple(sorted(minutes.staff_entries + minutes.practitioner_entries)) if pooled else tuple(minutes.staff_entries)
+        used = total
+    facts = (*ctx.facts("CCM"), f"{len(ctx.conditions)} chronic conditions", _minutes_fact(used, minutes))
+    _emit(ctx, outcome, chosen, entries, facts)
+    _next_addon(ctx, outcome, chosen, used)
+    return outcome
+
+
+def evaluate_pcm(ctx: Context) -> Outcome:
+    """BILL-004: (a) 99426 + 99427 on S + P, (b) 99424 + 99425 on P; higher payment, tie (a)."""
+    outcome, minutes = _start(ctx, "PCM")
+    staff, prac = minutes.staff, minutes.practitioner
+    pooled = ctx.settings.practitioner_time_counts_as_staff  # CCM-064
+    total = staff + prac if pooled else staff
+    staff_option = series(ctx, "99426", total)  # PCM-012, PCM-013
+    prac_option = series(ctx, "99424", prac)  # PCM-010, PCM-011
+    chosen = staff_option
+    if prac_option is not None and (chosen is None or payment(ctx, prac_option) > payment(ctx, chosen)):
+        chosen = prac_option
+    if chosen is None:
+        text = f"{plural(30 - total, 'more minute')} of clinical staff time for 99426 ({total} of 30 countable)"
+        if not pooled and prac:
+            text += f", or {plural(30 - prac, 'more minute')} of billing practitioner time for 99424"
+        outcome.reasons.append(Reason("PCM-012", text))
+        return outcome
+    if outcome.reasons:
+        return outcome
+    if chosen is prac_option:
+        entries, used = tuple(minutes.practitioner_entries), prac
+    else:
+        entries = tuple(sorted(minutes.staff_entries + minutes.practitioner_entries)) if pooled else tuple(minutes.staff_entries)
+        used = total
+    facts = (*ctx.facts("PCM"), f"{len(ctx.conditions)} chronic conditions", _minutes_fact(used, minutes))
+    _emit(ctx, outcome, chosen, entries, facts)
+    _next_addon(ctx, outcome, chosen, used)
+    return outcome
+
+
+def evaluate_bhi(ctx: Context) -> Outcome:
+    """BILL-007: 99484 on 20 countable BHI minutes (BHI-010; inpatient minutes count, CCM-062)."""
+    outcome, minutes = _start(ctx, "BHI")
+    pooled = ctx.settings.practitioner_time_counts_as_staff  # CCM-064
+    total = minutes.staff + minutes.practitioner if pooled else minutes.staff
+    option = series(ctx, "99484", total)
+    if option is None:
+        outcome.reasons.append(
+            Reason("BHI-010", f"{plural(20 - total, 'more minute')} of clinical staff time for 99484 ({total} of 20 countable)")
+        )
+        return outcome
+    if outcome.reasons:
+        return outcome
+    entries = tuple(sorted(minutes.staff_entries + minutes.practitioner_entries)) if pooled else tuple(minutes.staff_entries)
+    _emit(ctx, outcome, option, entries, (*ctx.facts("BHI"), _minutes_fact(total, minutes)))
+    return outcome
+
+
+def evaluate_rpm(ctx: Context) -> Outcome:
+    """BILL-006: device supply by reading days, management by minutes with an interactive
+    contact, set-up once per episode (RPM-010..015)."""
+    outcome, minutes = _start(ctx, "RPM")
+    codes = ctx.rules.codes
+    rpm = ctx.pm.rpm
+    days = rpm.reading_days if rpm is not None else 0
+    contact = rpm is not None and rpm.interactive_contact
+    option: Option = []
+    device_reasons: list[Reason] = []
+    manage_reasons: list[Reason] = []
+    d16 = codes["99454"]
+    d2 = codes.get("99445")  # from rules year 2026
+    if days >= (d16.reading_days_min or 16):  # RPM-011
+        option.append(("99454", 1))
+    elif d2 is not None and days >= (d2.reading_days_min or 2):  # RPM-012
+        option.append(("99445", 1))
+    else:
+        target = d2 if d2 is not None else d16
+        floor = target.reading_days_min or 0
+        device_reasons.append(
+            Reason(target.rule, f"{plural(floor - days, 'more reading day')} for {target.code} ({days} of {floor})")
+        )
+    setup = codes["99453"]
+    if rpm is not None and rpm.setup_this_month:  # RPM-010
+        if days >= (setup.reading_days_min or 0):
+            option.append(("99453", 1))
+        else:
+            outcome.notes.append(f"RPM: set-up 99453 needs {setup.reading_days_min} reading days in its first period ({days})")
+    total = minutes.staff + minutes.practitioner  # staff or practitioner (RPM-013)
+    manage = series(ctx, "99457", total)
+    short10 = codes.get("99470")  # from rules year 2026 (RPM-015)
+    if manage is None and short10 is not None:
+        manage = series(ctx, "99470", total)
+    if manage is not None and not contact:
+        manage_reasons.append(Reason("BILL-006", "no interactive contact in the month: RPM management codes need one"))
+        manage = None
+    elif manage is None:
+        target = short10 if short10 is not None else codes["99457"]
+        need = target.minutes or 0
+        manage_reasons.append(
+            Reason(target.rule, f"{plural(need - total, 'more minute')} of RPM management time for {target.code} ({total} of {need})")
+        )
+        if not contact:
+            manage_reasons.append(Reason("BILL-006", "no interactive contact in the month: RPM management codes need one"))
+    if manage is not None:
+        option.extend(manage)
+    if not option:
+        outcome.reasons.extend(device_reasons + manage_reasons)
+        return outcome
+    if outcome.reasons:
+        return outcome
+    for reason in device_reasons + manage_reasons:
+        outcome.notes.append(f"RPM: {reason.text} ({reason.rule})")
+    facts = (*ctx.facts("RPM"), f"{days} reading days", _minutes_fact(total, minutes))
+    entries = tuple(sorted(minutes.staff_entries + minutes.practitioner_entries))
+    for code, units in option:
+        rule = codes[code]
+        uses_time = rule.performer == "staff_or_practitioner"
+        outcome.lines.append(
+            Line(code, units, "RPM", rule.amount_cents * units, (rule.rule, "BILL-006"), entries if uses_time else (), facts)
+        )
+    return outcome
+
+
+def evaluate_apcm(ctx: Context) -> Outcome:
+    """BILL-008: one line of the APCM-001 level; consent, signed plan and a 3-year visit."""
+    outcome, _ = _start(ctx, "APCM")
+    if outcome.reasons:
+        return outcome
+    count = len(ctx.conditions)
+    qmb = ctx.pm.patient.qmb
+    best = None
+    for rule in ctx.rules.codes.values():
+        if rule.program != "APCM" or (rule.min_chronic_conditions or 0) > count or (rule.qmb and not qmb):
+            continue
+        rank = (rule.min_chronic_conditions or 0, rule.qmb)
+        if best is None or rank > best[0]:
+            best = (rank, rule)
+    assert best is not None, "the rules year has no APCM level for the patient"
+    rule = best[1]
+    facts = (*ctx.facts("APCM"), f"{count} chronic conditions", "QMB" if qmb else "not QMB")
+    outcome.lines.append(Line(rule.code, 1, "APCM", rule.amount_cents, (rule.rule, "APCM-001", "BILL-008"), (), facts))
+    return outcome

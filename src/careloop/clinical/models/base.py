@@ -1,0 +1,41 @@
+"""The provenance every clinical row carries (architecture §2 rule 5)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class ClinicalRecord(models.Model):
+    """Abstract base: owning organization, source system and id, the import run, a content hash.
+
+    `(organization, source_system, source_id)` is the natural key the importers upsert on;
+    `content_hash` lets a re-import tell "unchanged" from "updated" without comparing fields.
+    """
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    source_system = models.CharField(max_length=64)
+    source_id = models.CharField(max_length=128)
+    import_run = models.ForeignKey(
+        "interop.ImportRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    content_hash = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "source_system", "source_id"],
+                name="%(app_label)s_%(class)s_natural_key",
+            )
+        ]
+
+
+class PatientRecord(ClinicalRecord):
+    """A clinical row about one patient."""
+
+    patient = models.ForeignKey("clinical.Patient", on_delete=models.CASCADE, related_name="+")
+
+    class Meta(ClinicalRecord.Meta):
+        abstract = True

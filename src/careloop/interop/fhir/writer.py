@@ -1,0 +1,298 @@
+"""Upsert mapped rows on their natural key and turn reference keys into row ids.
+
+The writer is shared by every reader (FHIR bundles, Bulk NDJSON, and the claims readers):
+rows are grouped by model in load order, looked up by `(organization, source_system,
+source_id)`, then created, updated or left alone by content hash. Reference keys
+(`Patient/123`, `Organization?identifier=system|value`) resolve against rows of this
+unit, an id cache, and the database; optional ones that do not resolve yet keep their key in
+`<field>_ref` and are linked by `link_pending` when the target arrives, in any load order.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+from careloop.clinical import models as cm
+
+from .mappers.common import Row
+
+ROW_MODELS: dict[str, type[models.Model]] = {
+    "ProviderOrganization": cm.ProviderOrganization,
+    "Location": cm.Location,
+    "Practitioner": cm.Practitioner,
+    "Patient": cm.Patient,
+    "Coverage": cm.Coverage,
+    "Encounter": cm.Encounter,
+    "Condition": cm.Condition,
+    "Observation": cm.Observation,
+    "Medication": cm.Medication,
+    "Immunization": cm.Immunization,
+    "Procedure": cm.Procedure,
+    "AllergyIntolerance": cm.AllergyIntolerance,
+    "Claim": cm.Claim,
+    "ExplanationOfBenefit": cm.Claim,
+}
+ROW_ORDER = {name: i for i, name in enumerate(ROW_MODELS)}
+
+# FHIR reference type -> (model, prefix of source_id)
+REF_TARGETS: dict[str, type[models.Model]] = {
+    "Organization": cm.ProviderOrganization,
+    "Location": cm.Location,
+    "Practitioner": cm.Practitioner,
+    "Patient": cm.Patient,
+    "Encounter": cm.Encounter,
+    "Condition": cm.Condition,
+}
+IDENTIFIED = {"ProviderOrganization": "Organization", "Location": "Location", "Practitioner": "Practitioner"}
+LOOKUP_CHUNK = 500
+CACHE_LIMIT = 300_000
+
+
+class UnresolvedReference(Exception):
+    def __init__(self, row: Row, field: str, key: str) -> None:
+        super().__init__(f"dangling reference {key!r}: no such resource has been imported")
+        self.row = row
+        self.field = field
+        self.key = key
+
+
+class IdCache:
+    """Bounded map (model, source_id) -> row id; misses fall back to the database."""
+
+    def __init__(self) -> None:
+        self._ids: OrderedDict[tuple[type[models.Model], str], int] = OrderedDict()
+
+    def get(self, model: type[models.Model], sid: str) -> int | None:
+        return self._ids.get((model, sid))
+
+    def put(self, model: type[models.Model], sid: str, pk: int) -> None:
+        self._ids[(model, sid)] = pk
+        if len(self._ids) > CACHE_LIMIT:
+            for _ in range(CACHE_LIMIT // 4):
+                self._ids.popitem(last=False)
+
+
+def _chunks(items: list[Any], n: int = LOOKUP_CHUNK) -> Iterable[list[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+class Writer:
+    def __init__(self, organization_id: int, source_system: str, import_run_id: int | None) -> None:
+        self.org = organization_id
+        self.source_system = source_system
+        self.run = import_run_id
+        self.ids = IdCache()
+        self.identifier_cache: dict[tuple[str, str, str], str | None] = {}
+        self.patient_ids: set[int] = set()
+
+    # --- reference resolution -------------------------------------------------------------
+
+    def _source_id_for_key(self, key: str) -> tuple[type[models.Model], str] | None:
+        if "?" in key:
+            rtype, _, query = key.partition("?")
+            model = REF_TARGETS.get(rtype)
+            if model is None or not query.startswith("identifier="):
+                return None
+            system, _, value = query[len("identifier=") :].rpartition("|")
+            ck = (rtype, system, value)
+            if ck not in self.identifier_cache:
+                self.identifier_cache[ck] = (
+                    cm.SourceIdentifier.objects.filter(
+                        organization_id=self.org, resource_type=rtype, system=system, value=value
+                    )
+                    .values_list("source_id", flat=True)
+                    .first()
+                )
+            sid = self.identifier_cache[ck]
+            return (model, sid) if sid else None
+        rtype, _, rid = key.partition("/")
+        model = REF_TARGETS.get(rtype)
+        return (model, rid) if model is not None else None
+
+    def _prefetch(self, keys: Iterable[str]) -> None:
+        wanted: dict[type[models.Model], set[str]] = {}
+        for key in keys:
+            target = self._source_id_for_key(key)
+            if target and self.ids.get(*target) is None:
+                wanted.setdefault(target[0], set()).add(target[1])
+        for model, sids in wanted.items():
+            for chunk in _chunks(sorted(sids)):
+                q = model.objects.filter(
+                    organization_id=self.org, source_system=self.source_system, source_id__in=chunk
+                ).values_list("source_id", "id")
+                for sid, pk in q:
+                    self.ids.put(model, sid, pk)
+
+    def resolve(self, key: str) -> int | None:
+        target = self._source_id_for_key(key)
+        if target is None:
+            return None
+        return self.ids.get(*target)
+
+    # --- writing --------------------------------------------------------------------------
+
+    def write(self, rows: list[Row], hashes: list[str], counts: dict[str, dict[str, int]]) -> None:
+        """Write rows (already validated) inside the caller's transaction.
+
+        Raises UnresolvedReference when a required patient reference does not resolve.
+        """
+        by_model: dict[str, list[tuple[Row, str]]] = {}
+        for row, h in zip(rows, hashes, strict=True):
+            by_model.setdefault(row.model, []).append((row, h))
+        self._resolve_diagnoses(rows)
+        for name in sorted(by_model, key=ROW_ORDER.__getitem__):
+            self._write_model(name, by_model[name], counts)
+
+    def _write_model(self, name: str, items: list[tuple[Row, str]], counts: dict[str, dict[str, int]]) -> None:
+        model = ROW_MODELS[name]
+        self._prefetch({k for row, _ in items for k in row.refs.values()})
+        objs_fields: list[tuple[Row, str, dict[str, Any]]] = []
+        for row, h in items:
+            values = dict(row.fields)
+            for field, key in row.refs.items():
+                pk = self.resolve(key)
+                if field == "patient":
+                    if pk is None:
+                        raise UnresolvedReference(row, field, key)
+                    self.patient_ids.add(pk)
+                else:
+                    values[f"{field}_ref"] = key[:300]
+                values[f"{field}_id"] = pk
+            objs_fields.append((row, h, values))
+        existing: dict[str, tuple[int, str]] = {}
+        sids = [row.source_id for row, _ in items]
+        for chunk in _chunks(sids):
+            for sid, pk, h in model.objects.filter(
+                organization_id=self.org, source_system=self.source_system, source_id__in=chunk
+            ).values_list("source_id", "id", "content_hash"):
+                existing[sid] = (pk, h)
+        new_objs = []
+        seen: set[str] = set()
+        rtype_of = _resource_type_name
+        for row, h, values in objs_fields:
+            if row.source_id in seen:
+                counts[rtype_of(row)]["unchanged"] += 1
+                continue
+            seen.add(row.source_id)
+            found = existing.get(row.source_id)
+            if found is None:
+                new_objs.append(
+                    model(
+                        organization_id=self.org,
+                        source_system=self.source_system,
+                        source_id=row.source_id,
+                        import_run_id=self.run,
+                        content_hash=h,
+                        **values,
+                    )
+                )
+                counts[rtype_of(row)]["created"] += 1
+            elif found[1] == h:
+                self.ids.put(model, row.source_id, found[0])
+                counts[rtype_of(row)]["unchanged"] += 1
+            else:
+                model.objects.filter(pk=found[0]).update(import_run_id=self.run, content_hash=h, **values)
+                self.ids.put(model, row.source_id, found[0])
+                counts[rtype_of(row)]["updated"] += 1
+        if new_objs:
+            model.objects.bulk_create(new_objs, batch_size=1000)
+            for obj in new_objs:
+                if obj.pk is None:  # pragma: no cover - databases that cannot return ids
+                    obj.pk = model.objects.get(
+                        organization_id=self.org, source_system=self.source_system, source_id=obj.source_id
+                    ).pk
+                self.ids.put(model, obj.source_id, obj.pk)
+        if name in IDENTIFIED:
+            self._index_identifiers(IDENTIFIED[name], [row for row, _ in items])
+
+    def _index_identifiers(self, rtype: str, rows: list[Row]) -> None:
+        idents = []
+        for row in rows:
+            for system, value, _type in row.fields.get("identifiers") or ():
+                if system and value:
+                    idents.append(
+                        cm.SourceIdentifier(
+                            organization_id=self.org,
+                            resource_type=rtype,
+                            system=system[:200],
+                            value=value[:200],
+                            source_id=row.source_id,
+                        )
+                    )
+                    self.identifier_cache[(rtype, system, value)] = row.source_id
+        if idents:
+            cm.SourceIdentifier.objects.bulk_create(idents, ignore_conflicts=True, batch_size=1000)
+
+    def _resolve_diagnoses(self, rows: list[Row]) -> None:
+        """Claims that point at Conditions (`diagnosisReference`) get those codes, in order."""
+        local = {row.source_id: row.fields.get("code", "") for row in rows if row.model == "Condition"}
+        wanted = set()
+        for row in rows:
+            for d in row.fields.get("diagnosis_codes", ()) if row.model in ("Claim", "ExplanationOfBenefit") else ():
+                if isinstance(d, dict):
+                    sid = d["ref"].partition("/")[2]
+                    if sid not in local:
+                        wanted.add(sid)
+        for chunk in _chunks(sorted(wanted)):
+            for sid, code in cm.Condition.objects.filter(
+                organization_id=self.org, source_system=self.source_system, source_id__in=chunk
+            ).values_list("source_id", "code"):
+                local[sid] = code
+        for row in rows:
+            if row.model in ("Claim", "ExplanationOfBenefit"):
+                row.fields["diagnosis_codes"] = [
+                    (local.get(d["ref"].partition("/")[2], "") if isinstance(d, dict) else d)
+                    for d in row.fields["diagnosis_codes"]
+                ]
+                row.fields["diagnosis_codes"] = [c for c in row.fields["diagnosis_codes"] if c]
+
+
+def _resource_type_name(row: Row) -> str:
+    if row.model == "ProviderOrganization":
+        return "Organization"
+    if row.model == "Medication":
+        return str(row.fields["resource_type"])
+    return row.model
+
+
+# Models with optional references, and their reference fields, for the linking pass.
+LINKED_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+    cm.Location: ("managing_organization",),
+    cm.Patient: ("general_practitioner",),
+    cm.Encounter: ("practitioner", "service_provider", "location"),
+    cm.Condition: ("encounter",),
+    cm.Observation: ("encounter",),
+    cm.Medication: ("encounter",),
+    cm.Immunization: ("encounter",),
+    cm.Procedure: ("encounter",),
+    cm.Claim: ("practitioner", "encounter"),
+}
+
+
+def link_pending(writer: Writer) -> list[tuple[str, str, int]]:
+    """Link optional references whose targets have arrived; return those still unresolved."""
+    still: list[tuple[str, str, int]] = []
+    for model, fields in LINKED_FIELDS.items():
+        for field in fields:
+            pending = (
+                model.objects.filter(organization_id=writer.org, **{f"{field}_id__isnull": True})
+                .exclude(**{f"{field}_ref": ""})
+                .values_list(f"{field}_ref")
+                .annotate(n=models.Count("id"))
+                .order_by()
+            )
+            for key, n in pending:
+                writer._prefetch([key])
+                pk = writer.resolve(key)
+                if pk is None:
+                    still.append((model.__name__, key, n))
+                    continue
+                model.objects.filter(
+                    organization_id=writer.org, **{f"{field}_id__isnull": True, f"{field}_ref": key}
+                ).update(**{f"{field}_id": pk})
+    return still
