@@ -16,7 +16,9 @@ def _drop(outcome: Outcome, codes: frozenset[str], reason: Reason) -> None:
         return
     outcome.lines = kept
     if kept:
-        outcome.notes.append(f"{outcome.program}: {', '.join(dropped)} not billed: {reason.text} ({reason.rule})")
+        outcome.notes.append(
+            f"{outcome.program}: {', '.join(dropped)} not billed: {reason.text} ({reason.rule})"
+        )
     else:
         outcome.reasons.append(reason)
 
@@ -53,12 +55,17 @@ def apply_exclusions(ctx: Context, outcomes: list[Outcome]) -> None:
                     continue
                 pay_first = sum(line.amount_cents for line in first.lines)
                 pay_second = sum(line.amount_cents for line in second.lines)
-                keep, lose, lose_side = (first, second, b) if pay_first >= pay_second else (second, first, a)
+                keep, lose, lose_side = (
+                    (first, second, b) if pay_first >= pay_second else (second, first, a)
+                )
                 kept_codes = ", ".join(line.code for line in keep.lines)
                 _drop(
                     lose,
                     lose_side,
-                    Reason(exclusion.rule, f"{keep.program} ({kept_codes}) by the same practitioner this month pays more ({exclusion.what})"),
+                    Reason(
+                        exclusion.rule,
+                        f"{keep.program} ({kept_codes}) by the same practitioner this month pays more ({exclusion.what})",
+                    ),
                 )
         billed = [o for o in outcomes if o.lines]
 
@@ -88,26 +95,43 @@ def fqhc_g0511(ctx: Context, outcomes: list[Outcome]) -> tuple[Line | None, set[
             continue
         lines = outcome.lines
         if outcome.program == "RPM":
-            lines = [line for line in lines if codes[line.code].performer == _RPM_MANAGEMENT_PERFORMER]
+            lines = [
+                line for line in lines if codes[line.code].performer == _RPM_MANAGEMENT_PERFORMER
+            ]
         if not lines:
             outcome.lines = []
             outcome.reasons.append(
-                Reason("FQ-001", f"an {pm.setting.upper()} bills RPM as G0511, which needs RPM management (20 minutes with an interactive contact); device codes are not billed separately")
+                Reason(
+                    "FQ-001",
+                    f"an {pm.setting.upper()} bills RPM as G0511, which needs RPM management (20 minutes with an interactive contact); device codes are not billed separately",
+                )
             )
             continue
         if cap and units >= cap:
             outcome.lines = []
-            outcome.reasons.append(Reason("FQ-002", f"G0511 is capped at {plural(cap, 'unit')} a month (max_g0511)"))
+            outcome.reasons.append(
+                Reason("FQ-002", f"G0511 is capped at {plural(cap, 'unit')} a month (max_g0511)")
+            )
             continue
         units += 1
         base = lines[0].code
         facts.append(f"{outcome.program} meets the threshold of {base}")
         for line in lines:
             entries.update(line.time_entries)
-        outcome.notes.append(f"{outcome.program}: billed as G0511 by an {pm.setting.upper()} ({', '.join(line.code for line in outcome.lines)} not billed, FQ-002)")
+        outcome.notes.append(
+            f"{outcome.program}: billed as G0511 by an {pm.setting.upper()} ({', '.join(line.code for line in outcome.lines)} not billed, FQ-002)"
+        )
         outcome.lines = []
         folded.add(outcome.program)
     if not units:
         return None, folded
-    line = Line("G0511", units, "FQHC", g0511.amount_cents * units, ("FQ-001", "FQ-002", "FQ-003"), tuple(sorted(entries)), tuple(facts))
+    line = Line(
+        "G0511",
+        units,
+        "FQHC",
+        g0511.amount_cents * units,
+        ("FQ-001", "FQ-002", "FQ-003"),
+        tuple(sorted(entries)),
+        tuple(facts),
+    )
     return line, folded

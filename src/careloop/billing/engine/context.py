@@ -9,6 +9,11 @@ from careloop.billing.engine.model import Line, Month, PatientMonth, Reason, fir
 from careloop.billing.rules import Rules, Settings
 
 
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -20,7 +25,14 @@ def money(cents: int) -> str:
 class Minutes:
     """One program's time in the month: countable staff and practitioner minutes (BILL-001)."""
 
-    __slots__ = ("staff", "practitioner", "staff_entries", "practitioner_entries", "recorded", "uncounted")
+    __slots__ = (
+        "staff",
+        "practitioner",
+        "staff_entries",
+        "practitioner_entries",
+        "recorded",
+        "uncounted",
+    )
 
     def __init__(self) -> None:
         self.staff = 0
@@ -34,13 +46,14 @@ class Minutes:
 class Outcome:
     """A program's result before the same-month exclusions: lines, or reasons; and notes."""
 
-    __slots__ = ("program", "lines", "reasons", "notes")
+    __slots__ = ("program", "lines", "reasons", "notes", "next_notes")
 
     def __init__(self, program: str) -> None:
         self.program = program
         self.lines: list[Line] = []
         self.reasons: list[Reason] = []
         self.notes: list[str] = []
+        self.next_notes: list[str] = []  # worklist hints, kept only while the program bills
 
 
 class Context:
@@ -165,24 +178,48 @@ def prerequisites(ctx: Context, program: str) -> list[Reason]:
     if patient.payer not in settings.accepted_payers:  # CCM-002
         accepted = ", ".join(sorted(settings.accepted_payers))
         reasons.append(
-            Reason("CCM-002", f"payer {patient.payer} is not an accepted payer ({accepted}): bill only with Medicare Part B coverage in the month")
+            Reason(
+                "CCM-002",
+                f"payer {patient.payer} is not an accepted payer ({accepted}): bill only with Medicare Part B coverage in the month",
+            )
         )
     died = patient.deceased_on
     if died is not None and died < month.first_day:  # ALL-001
-        reasons.append(Reason("ALL-001", f"patient died on {died.isoformat()}, before the month: no services after death"))
+        reasons.append(
+            Reason(
+                "ALL-001",
+                f"patient died on {died.isoformat()}, before the month: no services after death",
+            )
+        )
     consent = pm.consents.get(program)
     if rule.needs_consent(settings):  # CCM-034
         if consent is None:
             reasons.append(
-                Reason("CCM-030", f"consent missing: record the patient's {program} consent (verbal or written) before services; time before it does not count")
+                Reason(
+                    "CCM-030",
+                    f"consent missing: record the patient's {program} consent (verbal or written) before services; time before it does not count",
+                )
             )
         elif consent > month.last_day:
-            reasons.append(Reason("CCM-030", f"consent dated {consent.isoformat()} is after the month: no time in {month.key} counts"))
+            reasons.append(
+                Reason(
+                    "CCM-030",
+                    f"consent dated {consent.isoformat()} is after the month: no time in {month.key} counts",
+                )
+            )
         revoked = pm.revocations.get(program)
-        if consent is not None and revoked is not None and revoked >= consent and revoked < month.first_day:
+        if (
+            consent is not None
+            and revoked is not None
+            and revoked >= consent
+            and revoked < month.first_day
+        ):
             # CCM-033: a revocation takes effect at the end of the month in which it is recorded
             reasons.append(
-                Reason("CCM-033", f"consent revoked on {revoked.isoformat()}, effective at the end of that month: record a new consent to resume")
+                Reason(
+                    "CCM-033",
+                    f"consent revoked on {revoked.isoformat()}, effective at the end of that month: record a new consent to resume",
+                )
             )
     seen = patient.seen_by_billing_practitioner_on
     if rule.initiating_visit:
@@ -201,11 +238,17 @@ def prerequisites(ctx: Context, program: str) -> list[Reason]:
         every = settings.require_visit_every_months
         if every and (seen is None or seen < month.minus_months(every - 1)):  # CCM-023
             reasons.append(
-                Reason("CCM-023", f"no visit with the billing practitioner in the last {every} months: schedule an E/M visit or AWV")
+                Reason(
+                    "CCM-023",
+                    f"no visit with the billing practitioner in the last {every} months: schedule an E/M visit or AWV",
+                )
             )
     if rule.signed_care_plan and not pm.care_plan.signed:  # CCM-053
         reasons.append(
-            Reason("CCM-053", "care plan not signed: the billing practitioner signs the comprehensive care plan by the last day of the month")
+            Reason(
+                "CCM-053",
+                "care plan not signed: the billing practitioner signs the comprehensive care plan by the last day of the month",
+            )
         )
     needed = rule.min_chronic_conditions
     if needed:

@@ -47,7 +47,9 @@ def _settings(rules: Rules, base: Settings, overrides: Mapping[str, Any]) -> Set
     return found
 
 
-def evaluate(pm: PatientMonth, rules: Rules | None = None, settings: Settings | None = None) -> Explanation:
+def evaluate(
+    pm: PatientMonth, rules: Rules | None = None, settings: Settings | None = None
+) -> Explanation:
     """Bill one patient-month.
 
     `rules` defaults to the rules year of the service month (an unknown year raises
@@ -87,6 +89,10 @@ def evaluate(pm: PatientMonth, rules: Rules | None = None, settings: Settings | 
         for o in outcomes
         if not o.lines and o.program not in folded
     )
-    notes = tuple(note for outcome in outcomes for note in outcome.notes)
+    notes = tuple(
+        note
+        for outcome in outcomes
+        for note in (outcome.notes + outcome.next_notes if outcome.lines else outcome.notes)
+    )
     reversals = tcm_reversals(ctx) if pm.discharge is not None else ()
     return Explanation(month, rules.year, tuple(lines), not_billable, notes, reversals)

@@ -29,7 +29,9 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
                 "units": line.units,
                 "program": line.program,
                 "national_payment": money(line.amount_cents),
-                "date_of_service": line.date_of_service.isoformat() if line.date_of_service else None,
+                "date_of_service": line.date_of_service.isoformat()
+                if line.date_of_service
+                else None,
                 "time_entries": list(line.time_entries),
                 "facts": list(line.facts),
                 "rules": list(line.rules),
@@ -62,10 +64,14 @@ def explanation_to_text(result: dict[str, Any]) -> str:
         rows = [("code", "units", "program", "national payment", "rests on")]
         for line in result["lines"]:
             rests = "; ".join(line["facts"])
-            rows.append((line["code"], str(line["units"]), line["program"], line["national_payment"], rests))
+            rows.append(
+                (line["code"], str(line["units"]), line["program"], line["national_payment"], rests)
+            )
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         for row in rows:
-            out.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+            out.append(
+                "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
+            )
         out.append(f"total national payment {result['national_payment']}")
     else:
         out.append("no lines this month")

@@ -34,7 +34,16 @@ DISCHARGED_FROM = (
     "emergency_department",
     "other",
 )
-DISCHARGED_TO = ("home", "domiciliary", "rest_home", "assisted_living", "snf", "hospital", "hospice", "other")
+DISCHARGED_TO = (
+    "home",
+    "domiciliary",
+    "rest_home",
+    "assisted_living",
+    "snf",
+    "hospital",
+    "hospice",
+    "other",
+)
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -53,7 +62,9 @@ class Month:
     @functools.cache
     def of(year: int, month: int) -> Month:
         last = calendar.monthrange(year, month)[1]
-        return Month(year, month, date(year, month, 1), date(year, month, last), f"{year:04d}-{month:02d}")
+        return Month(
+            year, month, date(year, month, 1), date(year, month, last), f"{year:04d}-{month:02d}"
+        )
 
     def minus_months(self, n: int) -> date:
         """The first day of the month n months before this one."""

@@ -27,7 +27,7 @@ def _start(ctx: Context, program: str) -> tuple[Outcome, Minutes]:
     if minutes.uncounted:
         outcome.notes.extend(uncounted_notes(program, minutes))
     note = visit_note(ctx, program)
-    if note is not None:
+    if note is not None and not any(r.rule == "CCM-021" for r in outcome.reasons):
         outcome.notes.append(note)
     return outcome, minutes
 
@@ -36,7 +36,9 @@ def _minutes_fact(total: int, minutes: Minutes) -> str:
     return f"{total} countable minutes ({minutes.staff} clinical staff, {minutes.practitioner} billing practitioner)"
 
 
-def _emit(ctx: Context, outcome: Outcome, option: Option, entries: tuple[int, ...], facts: tuple[str, ...]) -> None:
+def _emit(
+    ctx: Context, outcome: Outcome, option: Option, entries: tuple[int, ...], facts: tuple[str, ...]
+) -> None:
     codes = ctx.rules.codes
     program = outcome.program
     for code, units in option:
@@ -63,16 +65,72 @@ def _next_addon(ctx: Context, outcome: Outcome, option: Option, total: int) -> N
         return
     step = addon_rule.minutes or 1
     needed = (ctx.rules.codes[base].minutes or 0) + step * (units + 1) - total
-    outcome.notes.append(f"{outcome.program}: {plural(needed, 'more minute')} for another {addon}")
+    outcome.next_notes.append(
+        f"{outcome.program}: {plural(needed, 'more minute')} for another {addon}"
+    )
+
+
+def _staff_minutes(ctx: Context, minutes: Minutes) -> int:
+    """Minutes toward the clinical-staff codes: staff, plus the practitioner's own minutes
+    when CCM-064 (`practitioner_time_counts_as_staff`) allows."""
+    if ctx.settings.practitioner_time_counts_as_staff:
+        return minutes.staff + minutes.practitioner
+    return minutes.staff
+
+
+def _staff_entries(ctx: Context, minutes: Minutes) -> tuple[int, ...]:
+    """The time entries behind `_staff_minutes` (CCM-064)."""
+    if ctx.settings.practitioner_time_counts_as_staff and minutes.practitioner_entries:
+        return tuple(sorted(minutes.staff_entries + minutes.practitioner_entries))
+    return tuple(minutes.staff_entries)
+
+
+def _finish(
+    ctx: Context,
+    outcome: Outcome,
+    minutes: Minutes,
+    chosen: Option | None,
+    prac_option: Option | None,
+    codes: tuple[str, str, str],
+) -> Outcome:
+    """Bill the chosen option of a staff/practitioner pair (BILL-002, BILL-004), or say how
+    many minutes the staff series lacks (BILL-010)."""
+    staff_base, prac_base, rule = codes
+    total = _staff_minutes(ctx, minutes)
+    prac = minutes.practitioner
+    if chosen is None:
+        need = ctx.rules.codes[staff_base].minutes or 0
+        text = f"{plural(need - total, 'more minute')} of clinical staff time for {staff_base} ({total} of {need} countable)"
+        if not ctx.settings.practitioner_time_counts_as_staff and prac:
+            need_prac = ctx.rules.codes[prac_base].minutes or 0
+            text += f", or {plural(need_prac - prac, 'more minute')} of billing practitioner time for {prac_base}"
+        outcome.reasons.append(Reason(rule, text))
+        return outcome
+    if outcome.reasons:
+        return outcome
+    if chosen is prac_option:
+        entries, used = tuple(minutes.practitioner_entries), prac
+    else:
+        entries, used = _staff_entries(ctx, minutes), total
+    program = outcome.program
+    facts = (
+        *ctx.facts(program),
+        f"{len(ctx.conditions)} chronic conditions",
+        _minutes_fact(used, minutes),
+    )
+    _emit(ctx, outcome, chosen, entries, facts)
+    _next_addon(ctx, outcome, chosen, used)
+    return outcome
 
 
 def evaluate_ccm(ctx: Context) -> Outcome:
     outcome, minutes = _start(ctx, "CCM")
-    staff, prac = minutes.staff, minutes.practitioner
-    pooled = ctx.settings.practitioner_time_counts_as_staff  # CCM-064
-    total = staff + prac if pooled else staff
+    prac = minutes.practitioner
+    total = _staff_minutes(ctx, minutes)  # S + P with CCM-064
     pm = ctx.pm
-    complex_ok = pm.mdm in ("moderate", "high") and pm.care_plan.substantially_revised  # CCM-003, CCM-054
+    complex_ok = (
+        pm.mdm in ("moderate", "high") and pm.care_plan.substantially_revised
+    )  # CCM-003, CCM-054
     complex_option = series(ctx, "99487", total) if complex_ok else None  # CCM-014, CCM-015
     staff_option = series(ctx, "99490", total)  # (a) CCM-010, CCM-011
     prac_option = series(ctx, "99491", prac)  # (b) CCM-012, CCM-013
@@ -96,71 +154,41 @@ def evaluate_ccm(ctx: Context) -> Outcome:
                 f"CCM: {total} minutes pay more as {_describe(staff_option)} ({money(staff_pay)}) than as complex {_describe(complex_option)} ({money(complex_pay)}) in {ctx.rules.year}"
                 f"; complex_ccm_choice = {ctx.settings.complex_ccm_choice} (BILL-002)"
             )
-    if chosen is None:
-        text = f"{plural(20 - total, 'more minute')} of clinical staff time for 99490 ({total} of 20 countable)"
-        if not pooled and prac:
-            text += f", or {plural(30 - prac, 'more minute')} of billing practitioner time for 99491"
-        outcome.reasons.append(Reason("CCM-010", text))
-        return outcome
-    if outcome.reasons:
-        return outcome
-    if chosen is prac_option:
-        entries = tuple(minutes.practitioner_entries)
-        used = prac
-    else:
-        entries = tuple(sorted(minutes.staff_entries + minutes.practitioner_entries)) if pooled else tuple(minutes.staff_entries)
-        used = total
-    facts = (*ctx.facts("CCM"), f"{len(ctx.conditions)} chronic conditions", _minutes_fact(used, minutes))
-    _emit(ctx, outcome, chosen, entries, facts)
-    _next_addon(ctx, outcome, chosen, used)
-    return outcome
+    return _finish(ctx, outcome, minutes, chosen, prac_option, ("99490", "99491", "CCM-010"))
 
 
 def evaluate_pcm(ctx: Context) -> Outcome:
     """BILL-004: (a) 99426 + 99427 on S + P, (b) 99424 + 99425 on P; higher payment, tie (a)."""
     outcome, minutes = _start(ctx, "PCM")
-    staff, prac = minutes.staff, minutes.practitioner
-    pooled = ctx.settings.practitioner_time_counts_as_staff  # CCM-064
-    total = staff + prac if pooled else staff
+    prac = minutes.practitioner
+    total = _staff_minutes(ctx, minutes)  # S + P with CCM-064
     staff_option = series(ctx, "99426", total)  # PCM-012, PCM-013
     prac_option = series(ctx, "99424", prac)  # PCM-010, PCM-011
     chosen = staff_option
-    if prac_option is not None and (chosen is None or payment(ctx, prac_option) > payment(ctx, chosen)):
+    if prac_option is not None and (
+        chosen is None or payment(ctx, prac_option) > payment(ctx, chosen)
+    ):
         chosen = prac_option
-    if chosen is None:
-        text = f"{plural(30 - total, 'more minute')} of clinical staff time for 99426 ({total} of 30 countable)"
-        if not pooled and prac:
-            text += f", or {plural(30 - prac, 'more minute')} of billing practitioner time for 99424"
-        outcome.reasons.append(Reason("PCM-012", text))
-        return outcome
-    if outcome.reasons:
-        return outcome
-    if chosen is prac_option:
-        entries, used = tuple(minutes.practitioner_entries), prac
-    else:
-        entries = tuple(sorted(minutes.staff_entries + minutes.practitioner_entries)) if pooled else tuple(minutes.staff_entries)
-        used = total
-    facts = (*ctx.facts("PCM"), f"{len(ctx.conditions)} chronic conditions", _minutes_fact(used, minutes))
-    _emit(ctx, outcome, chosen, entries, facts)
-    _next_addon(ctx, outcome, chosen, used)
-    return outcome
+    return _finish(ctx, outcome, minutes, chosen, prac_option, ("99426", "99424", "PCM-012"))
 
 
 def evaluate_bhi(ctx: Context) -> Outcome:
     """BILL-007: 99484 on 20 countable BHI minutes (BHI-010; inpatient minutes count, CCM-062)."""
     outcome, minutes = _start(ctx, "BHI")
-    pooled = ctx.settings.practitioner_time_counts_as_staff  # CCM-064
-    total = minutes.staff + minutes.practitioner if pooled else minutes.staff
+    total = _staff_minutes(ctx, minutes)  # CCM-064
     option = series(ctx, "99484", total)
     if option is None:
         outcome.reasons.append(
-            Reason("BHI-010", f"{plural(20 - total, 'more minute')} of clinical staff time for 99484 ({total} of 20 countable)")
+            Reason(
+                "BHI-010",
+                f"{plural(20 - total, 'more minute')} of clinical staff time for 99484 ({total} of 20 countable)",
+            )
         )
         return outcome
     if outcome.reasons:
         return outcome
-    entries = tuple(sorted(minutes.staff_entries + minutes.practitioner_entries)) if pooled else tuple(minutes.staff_entries)
-    _emit(ctx, outcome, option, entries, (*ctx.facts("BHI"), _minutes_fact(total, minutes)))
+    facts = (*ctx.facts("BHI"), _minutes_fact(total, minutes))
+    _emit(ctx, outcome, option, _staff_entries(ctx, minutes), facts)
     return outcome
 
 
@@ -185,30 +213,44 @@ def evaluate_rpm(ctx: Context) -> Outcome:
         target = d2 if d2 is not None else d16
         floor = target.reading_days_min or 0
         device_reasons.append(
-            Reason(target.rule, f"{plural(floor - days, 'more reading day')} for {target.code} ({days} of {floor})")
+            Reason(
+                target.rule,
+                f"{plural(floor - days, 'more reading day')} for {target.code} ({days} of {floor})",
+            )
         )
     setup = codes["99453"]
     if rpm is not None and rpm.setup_this_month:  # RPM-010
         if days >= (setup.reading_days_min or 0):
             option.append(("99453", 1))
         else:
-            outcome.notes.append(f"RPM: set-up 99453 needs {setup.reading_days_min} reading days in its first period ({days})")
+            outcome.notes.append(
+                f"RPM: set-up 99453 needs {setup.reading_days_min} reading days in its first period ({days})"
+            )
     total = minutes.staff + minutes.practitioner  # staff or practitioner (RPM-013)
     manage = series(ctx, "99457", total)
     short10 = codes.get("99470")  # from rules year 2026 (RPM-015)
     if manage is None and short10 is not None:
         manage = series(ctx, "99470", total)
     if manage is not None and not contact:
-        manage_reasons.append(Reason("BILL-006", "no interactive contact in the month: RPM management codes need one"))
+        manage_reasons.append(
+            Reason("BILL-006", "no interactive contact in the month: RPM management codes need one")
+        )
         manage = None
     elif manage is None:
         target = short10 if short10 is not None else codes["99457"]
         need = target.minutes or 0
         manage_reasons.append(
-            Reason(target.rule, f"{plural(need - total, 'more minute')} of RPM management time for {target.code} ({total} of {need})")
+            Reason(
+                target.rule,
+                f"{plural(need - total, 'more minute')} of RPM management time for {target.code} ({total} of {need})",
+            )
         )
         if not contact:
-            manage_reasons.append(Reason("BILL-006", "no interactive contact in the month: RPM management codes need one"))
+            manage_reasons.append(
+                Reason(
+                    "BILL-006", "no interactive contact in the month: RPM management codes need one"
+                )
+            )
     if manage is not None:
         option.extend(manage)
     if not option:
@@ -224,7 +266,15 @@ def evaluate_rpm(ctx: Context) -> Outcome:
         rule = codes[code]
         uses_time = rule.performer == "staff_or_practitioner"
         outcome.lines.append(
-            Line(code, units, "RPM", rule.amount_cents * units, (rule.rule, "BILL-006"), entries if uses_time else (), facts)
+            Line(
+                code,
+                units,
+                "RPM",
+                rule.amount_cents * units,
+                (rule.rule, "BILL-006"),
+                entries if uses_time else (),
+                facts,
+            )
         )
     return outcome
 
@@ -238,7 +288,11 @@ def evaluate_apcm(ctx: Context) -> Outcome:
     qmb = ctx.pm.patient.qmb
     best = None
     for rule in ctx.rules.codes.values():
-        if rule.program != "APCM" or (rule.min_chronic_conditions or 0) > count or (rule.qmb and not qmb):
+        if (
+            rule.program != "APCM"
+            or (rule.min_chronic_conditions or 0) > count
+            or (rule.qmb and not qmb)
+        ):
             continue
         rank = (rule.min_chronic_conditions or 0, rule.qmb)
         if best is None or rank > best[0]:
@@ -246,5 +300,9 @@ def evaluate_apcm(ctx: Context) -> Outcome:
     assert best is not None, "the rules year has no APCM level for the patient"
     rule = best[1]
     facts = (*ctx.facts("APCM"), f"{count} chronic conditions", "QMB" if qmb else "not QMB")
-    outcome.lines.append(Line(rule.code, 1, "APCM", rule.amount_cents, (rule.rule, "APCM-001", "BILL-008"), (), facts))
+    outcome.lines.append(
+        Line(
+            rule.code, 1, "APCM", rule.amount_cents, (rule.rule, "APCM-001", "BILL-008"), (), facts
+        )
+    )
     return outcome

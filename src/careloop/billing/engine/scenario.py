@@ -63,7 +63,9 @@ class _Reader:
     def fail(self, path: str, problem: str) -> None:
         self.problems.append(f"{path}: {problem}")
 
-    def fields(self, obj: Any, path: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> Mapping[str, Any] | None:
+    def fields(
+        self, obj: Any, path: str, allowed: tuple[str, ...], required: tuple[str, ...]
+    ) -> Mapping[str, Any] | None:
         if not isinstance(obj, Mapping):
             self.fail(path or "scenario", f"expected an object, got {_show(obj)}")
             return None
@@ -84,7 +86,9 @@ class _Reader:
                 return date.fromisoformat(value)
             except ValueError:
                 pass
-        self.fail(path, f"expected a date YYYY-MM-DD{' or null' if nullable else ''}, got {_show(value)}")
+        self.fail(
+            path, f"expected a date YYYY-MM-DD{' or null' if nullable else ''}, got {_show(value)}"
+        )
         return None
 
     def boolean(self, value: Any, path: str) -> bool:
@@ -101,7 +105,9 @@ class _Reader:
 
     def choice(self, value: Any, path: str, options: tuple[T, ...]) -> T:
         if value not in options:
-            self.fail(path, f"expected one of {', '.join(str(o) for o in options)}, got {_show(value)}")
+            self.fail(
+                path, f"expected one of {', '.join(str(o) for o in options)}, got {_show(value)}"
+            )
             return options[0]
         return cast(T, value)
 
@@ -133,7 +139,9 @@ class _Reader:
         out: dict[str, date] = {}
         for program, raw in value.items():
             if program not in PROGRAMS:
-                self.fail(f"{path}.{program}", f"unknown program (expected one of {', '.join(PROGRAMS)})")
+                self.fail(
+                    f"{path}.{program}", f"unknown program (expected one of {', '.join(PROGRAMS)})"
+                )
                 continue
             day = self.date(raw, f"{path}.{program}")
             if day is not None:
@@ -142,7 +150,13 @@ class _Reader:
 
 
 def _month(reader: _Reader, value: Any) -> Month | None:
-    if isinstance(value, str) and len(value) == 7 and value[4] == "-" and value[:4].isdigit() and value[5:].isdigit():
+    if (
+        isinstance(value, str)
+        and len(value) == 7
+        and value[4] == "-"
+        and value[:4].isdigit()
+        and value[5:].isdigit()
+    ):
         number = int(value[5:])
         if 1 <= number <= 12 and int(value[:4]) >= 1:
             return Month.of(int(value[:4]), number)
@@ -151,14 +165,28 @@ def _month(reader: _Reader, value: Any) -> Month | None:
 
 
 def _patient(reader: _Reader, value: Any) -> Patient:
-    allowed = ("chronic_condition_codes", "seen_by_billing_practitioner_on", "qmb", "deceased_on", "payer")
-    obj = reader.fields(value, "patient", allowed, ("chronic_condition_codes", "seen_by_billing_practitioner_on"))
+    allowed = (
+        "chronic_condition_codes",
+        "seen_by_billing_practitioner_on",
+        "qmb",
+        "deceased_on",
+        "payer",
+    )
+    obj = reader.fields(
+        value, "patient", allowed, ("chronic_condition_codes", "seen_by_billing_practitioner_on")
+    )
     if obj is None:
         return Patient()
-    codes = reader.items(obj.get("chronic_condition_codes"), "patient.chronic_condition_codes", reader.text)
+    codes = reader.items(
+        obj.get("chronic_condition_codes"), "patient.chronic_condition_codes", reader.text
+    )
     return Patient(
         chronic_condition_codes=codes,
-        seen_by_billing_practitioner_on=reader.date(obj.get("seen_by_billing_practitioner_on"), "patient.seen_by_billing_practitioner_on", nullable=True),
+        seen_by_billing_practitioner_on=reader.date(
+            obj.get("seen_by_billing_practitioner_on"),
+            "patient.seen_by_billing_practitioner_on",
+            nullable=True,
+        ),
         qmb=reader.boolean(obj.get("qmb", False), "patient.qmb"),
         deceased_on=reader.date(obj.get("deceased_on"), "patient.deceased_on", nullable=True),
         payer=reader.text(obj.get("payer", "medicare_ffs"), "patient.payer"),
@@ -175,7 +203,9 @@ def _time_entry(reader: _Reader, value: Any, path: str) -> TimeEntry | None:
     program = reader.choice(obj.get("program"), f"{path}.program", PROGRAMS)
     minutes = reader.count(obj.get("minutes"), f"{path}.minutes")
     day = reader.date(obj.get("date"), f"{path}.date")
-    inpatient = reader.boolean(obj.get("during_inpatient_stay", False), f"{path}.during_inpatient_stay")
+    inpatient = reader.boolean(
+        obj.get("during_inpatient_stay", False), f"{path}.during_inpatient_stay"
+    )
     if day is None or len(reader.problems) > before:
         return None
     return TimeEntry(cast(Role, role), cast(Program, program), minutes, day, inpatient)
@@ -185,7 +215,10 @@ def _other_code(reader: _Reader, value: Any, path: str) -> OtherCode | None:
     obj = reader.fields(value, path, ("code", "same_practitioner"), ("code", "same_practitioner"))
     if obj is None:
         return None
-    return OtherCode(reader.text(obj.get("code"), f"{path}.code").upper(), reader.boolean(obj.get("same_practitioner"), f"{path}.same_practitioner"))
+    return OtherCode(
+        reader.text(obj.get("code"), f"{path}.code").upper(),
+        reader.boolean(obj.get("same_practitioner"), f"{path}.same_practitioner"),
+    )
 
 
 def _discharge(reader: _Reader, value: Any) -> Discharge | None:
@@ -198,10 +231,16 @@ def _discharge(reader: _Reader, value: Any) -> Discharge | None:
     left = reader.date(obj.get("date"), "discharge.date")
     result = Discharge(
         discharged_on=left or date.min,
-        interactive_contact_on=reader.date(obj.get("interactive_contact_on"), "discharge.interactive_contact_on", nullable=True),
-        face_to_face_on=reader.date(obj.get("face_to_face_on"), "discharge.face_to_face_on", nullable=True),
+        interactive_contact_on=reader.date(
+            obj.get("interactive_contact_on"), "discharge.interactive_contact_on", nullable=True
+        ),
+        face_to_face_on=reader.date(
+            obj.get("face_to_face_on"), "discharge.face_to_face_on", nullable=True
+        ),
         med_rec_on=reader.date(obj.get("med_rec_on"), "discharge.med_rec_on", nullable=True),
-        discharged_from=reader.choice(obj.get("from", "inpatient"), "discharge.from", DISCHARGED_FROM),
+        discharged_from=reader.choice(
+            obj.get("from", "inpatient"), "discharge.from", DISCHARGED_FROM
+        ),
         discharged_to=reader.choice(obj.get("to", "home"), "discharge.to", DISCHARGED_TO),
     )
     return result if left is not None else None
@@ -210,7 +249,12 @@ def _discharge(reader: _Reader, value: Any) -> Discharge | None:
 def _rpm(reader: _Reader, value: Any) -> RpmMonth | None:
     if value is None:
         return None
-    obj = reader.fields(value, "rpm", ("reading_days", "interactive_contact", "setup_this_month"), ("reading_days", "interactive_contact"))
+    obj = reader.fields(
+        value,
+        "rpm",
+        ("reading_days", "interactive_contact", "setup_this_month"),
+        ("reading_days", "interactive_contact"),
+    )
     if obj is None:
         return None
     days = reader.count(obj.get("reading_days"), "rpm.reading_days")
@@ -218,7 +262,9 @@ def _rpm(reader: _Reader, value: Any) -> RpmMonth | None:
         reader.fail("rpm.reading_days", f"a month has at most 31 days, got {days}")
     return RpmMonth(
         reading_days=days,
-        interactive_contact=reader.boolean(obj.get("interactive_contact"), "rpm.interactive_contact"),
+        interactive_contact=reader.boolean(
+            obj.get("interactive_contact"), "rpm.interactive_contact"
+        ),
         setup_this_month=reader.boolean(obj.get("setup_this_month", False), "rpm.setup_this_month"),
     )
 
@@ -238,7 +284,20 @@ def _config(reader: _Reader, value: Any, defaults: Settings | None) -> Mapping[s
     return MappingProxyType(dict(value))
 
 
-_TOP = ("month", "setting", "patient", "consents", "revocations", "care_plan", "mdm", "time", "other_codes", "discharge", "rpm", "config")
+_TOP = (
+    "month",
+    "setting",
+    "patient",
+    "consents",
+    "revocations",
+    "care_plan",
+    "mdm",
+    "time",
+    "other_codes",
+    "discharge",
+    "rpm",
+    "config",
+)
 
 
 def parse_scenario(data: Any, settings: Settings | None = None) -> PatientMonth:
@@ -256,7 +315,9 @@ def parse_scenario(data: Any, settings: Settings | None = None) -> PatientMonth:
         if fields is not None:
             care_plan = CarePlan(
                 signed=reader.boolean(fields.get("signed"), "care_plan.signed"),
-                substantially_revised=reader.boolean(fields.get("substantially_revised", False), "care_plan.substantially_revised"),
+                substantially_revised=reader.boolean(
+                    fields.get("substantially_revised", False), "care_plan.substantially_revised"
+                ),
             )
     result = PatientMonth(
         month=month or Month.of(1, 1),
@@ -267,7 +328,9 @@ def parse_scenario(data: Any, settings: Settings | None = None) -> PatientMonth:
         care_plan=care_plan,
         mdm=cast(Mdm, reader.choice(obj.get("mdm", "low"), "mdm", MDM_LEVELS)),
         time=reader.items(obj.get("time"), "time", lambda v, p: _time_entry(reader, v, p)),
-        other_codes=reader.items(obj.get("other_codes"), "other_codes", lambda v, p: _other_code(reader, v, p)),
+        other_codes=reader.items(
+            obj.get("other_codes"), "other_codes", lambda v, p: _other_code(reader, v, p)
+        ),
         discharge=_discharge(reader, obj.get("discharge")),
         rpm=_rpm(reader, obj.get("rpm")),
         config=_config(reader, obj.get("config"), settings),

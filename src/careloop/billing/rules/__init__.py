@@ -18,8 +18,8 @@ from typing import Any
 
 from careloop.billing.rules.settings import (
     SETTING_NAMES,
-    Settings,
     SettingError,
+    Settings,
     expand_codes,
     settings_from_table,
 )
@@ -41,7 +41,13 @@ __all__ = [
 
 PROGRAMS = ("CCM", "PCM", "BHI", "RPM", "APCM", "TCM")
 CODE_PROGRAMS = (*PROGRAMS, "FQHC")
-PERFORMERS = ("clinical_staff", "billing_practitioner", "staff_or_practitioner", "practice", "device")
+PERFORMERS = (
+    "clinical_staff",
+    "billing_practitioner",
+    "staff_or_practitioner",
+    "practice",
+    "device",
+)
 MDM_LEVELS = ("straightforward", "low", "moderate", "high")
 
 
@@ -198,7 +204,16 @@ _CODE_KEYS = {
     "qmb",
     "services",
 }
-_REQUIRED_CODE_KEYS = ("rule", "program", "what", "performer", "max_units", "rvu", "amount", "source")
+_REQUIRED_CODE_KEYS = (
+    "rule",
+    "program",
+    "what",
+    "performer",
+    "max_units",
+    "rvu",
+    "amount",
+    "source",
+)
 
 
 def _table(data: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
@@ -243,13 +258,17 @@ def _decimal(table: Mapping[str, Any], key: str, path: str) -> Decimal:
     return number
 
 
-def _str_list(table: Mapping[str, Any], key: str, path: str, options: tuple[str, ...]) -> tuple[str, ...]:
+def _str_list(
+    table: Mapping[str, Any], key: str, path: str, options: tuple[str, ...]
+) -> tuple[str, ...]:
     value = table.get(key, [])
     if not isinstance(value, list):
         raise SettingError(f"{path}.{key}", f"expected a list, got {value!r}")
     for i, item in enumerate(value):
         if item not in options:
-            raise SettingError(f"{path}.{key}[{i}]", f"expected one of {', '.join(options)}, got {item!r}")
+            raise SettingError(
+                f"{path}.{key}[{i}]", f"expected one of {', '.join(options)}, got {item!r}"
+            )
     return tuple(value)
 
 
@@ -266,11 +285,18 @@ def _build(data: Mapping[str, Any], expect_year: int | None) -> Rules:
     _keys(payment, {"conversion_factor", "source"}, "payment")
     cf = _decimal(payment, "conversion_factor", "payment")
     settings = settings_from_table(_table(data, "config", ""), "config")
-    codes = {code: _code(code, table, cf, settings) for code, table in _table(data, "codes", "").items()}
+    codes = {
+        code: _code(code, table, cf, settings) for code, table in _table(data, "codes", "").items()
+    }
     for code, rule in codes.items():
         if rule.addon_to is not None and rule.addon_to not in codes:
-            raise SettingError(f"codes.{code}.addon_to", f"{rule.addon_to!r} is not a code of this file")
-    programs = {name: _program(name, table, settings) for name, table in _table(data, "programs", "").items()}
+            raise SettingError(
+                f"codes.{code}.addon_to", f"{rule.addon_to!r} is not a code of this file"
+            )
+    programs = {
+        name: _program(name, table, settings)
+        for name, table in _table(data, "programs", "").items()
+    }
     for name in PROGRAMS:
         if name not in programs:
             raise SettingError(f"programs.{name}", "missing table")
@@ -311,10 +337,14 @@ def _code(code: str, table: Any, cf: Decimal, settings: Settings) -> CodeRule:
             raise SettingError(f"{path}.{key}", "missing")
     program = _str(table, "program", path)
     if program not in CODE_PROGRAMS:
-        raise SettingError(f"{path}.program", f"expected one of {', '.join(CODE_PROGRAMS)}, got {program!r}")
+        raise SettingError(
+            f"{path}.program", f"expected one of {', '.join(CODE_PROGRAMS)}, got {program!r}"
+        )
     performer = _str(table, "performer", path)
     if performer not in PERFORMERS:
-        raise SettingError(f"{path}.performer", f"expected one of {', '.join(PERFORMERS)}, got {performer!r}")
+        raise SettingError(
+            f"{path}.performer", f"expected one of {', '.join(PERFORMERS)}, got {performer!r}"
+        )
     raw_cap = table["max_units"]
     cap_setting: str | None = None
     if isinstance(raw_cap, str):
@@ -324,12 +354,16 @@ def _code(code: str, table: Any, cf: Decimal, settings: Settings) -> CodeRule:
     else:
         cap = _int(table, "max_units", path) or 0
         if cap < 1:
-            raise SettingError(f"{path}.max_units", f"must be ≥ 1 or a CONFIG setting, got {raw_cap!r}")
+            raise SettingError(
+                f"{path}.max_units", f"must be ≥ 1 or a CONFIG setting, got {raw_cap!r}"
+            )
     rvu = _decimal(table, "rvu", path)
     amount = _decimal(table, "amount", path)
     expected = (rvu * cf).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     if amount != expected:  # §2: amount = total non-facility RVU x conversion factor
-        raise SettingError(f"{path}.amount", f"{amount} is not rvu {rvu} x conversion factor {cf} = {expected}")
+        raise SettingError(
+            f"{path}.amount", f"{amount} is not rvu {rvu} x conversion factor {cf} = {expected}"
+        )
     qmb = table.get("qmb", False)
     if not isinstance(qmb, bool):
         raise SettingError(f"{path}.qmb", f"expected true or false, got {qmb!r}")
@@ -365,13 +399,17 @@ def _program(name: str, table: Any, settings: Settings) -> ProgramRule:
         raise SettingError(path, f"unknown program (expected one of {', '.join(PROGRAMS)})")
     if not isinstance(table, Mapping):
         raise SettingError(path, "expected a table")
-    _keys(table, {"consent", "initiating_visit", "signed_care_plan", "min_chronic_conditions"}, path)
+    _keys(
+        table, {"consent", "initiating_visit", "signed_care_plan", "min_chronic_conditions"}, path
+    )
     consent = table.get("consent")
     if isinstance(consent, str):
         if not isinstance(getattr(settings, consent, None), bool):
             raise SettingError(f"{path}.consent", f"{consent!r} is not a boolean CONFIG setting")
     elif not isinstance(consent, bool):
-        raise SettingError(f"{path}.consent", f"expected true, false or a setting name, got {consent!r}")
+        raise SettingError(
+            f"{path}.consent", f"expected true, false or a setting name, got {consent!r}"
+        )
     flags = {}
     for key in ("initiating_visit", "signed_care_plan"):
         value = table.get(key)
