@@ -29,7 +29,7 @@ PRODUCTION = ENV == "production"
 
 _DEV_SECRET = "careloop-development-only-secret-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("CARELOOP_SECRET_KEY", _DEV_SECRET)
-DEBUG = os.environ.get("CARELOOP_DEBUG", "0" if PRODUCTION else "1") == "1"
+DEBUG = os.environ.get("CARELOOP_DEBUG", "0") == "1"
 if PRODUCTION:
     if SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 40:
         raise ImproperlyConfigured(

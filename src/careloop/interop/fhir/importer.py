@@ -117,6 +117,7 @@ class FhirImport:
         for problem in problems:
             report.error({"file": problem.file}, problem.message)
         report.files = len(files)
+        deferred = []
         for f in files:
             if f.name.endswith(".ndjson") or f.name.endswith(".ndjson.gz"):
                 self._ndjson(f, writer, report)
@@ -124,8 +125,14 @@ class FhirImport:
                 unit = read_json_file(f)
                 if isinstance(unit, ReadError):
                     report.error({"file": unit.file}, unit.message)
-                else:
-                    self._bundle(unit, writer, report)
+                elif not self._bundle(unit, writer, report, defer_unresolved=True):
+                    deferred.append(f)
+        # Bundles whose patient was not loaded yet: retry once everything else is in, so
+        # the order of files on the command line does not matter.
+        for f in deferred:
+            unit = read_json_file(f)
+            if not isinstance(unit, ReadError):
+                self._bundle(unit, writer, report)
         with transaction.atomic():
             for model_name, key, n in link_pending(writer):
                 report.warning(
@@ -142,10 +149,11 @@ class FhirImport:
 
     # --- one Bundle (or standalone resource) ------------------------------------------------
 
-    def _bundle(self, unit: BundleUnit, writer: Writer, report: Report) -> None:
+    def _bundle(self, unit: BundleUnit, writer: Writer, report: Report, defer_unresolved: bool = False) -> bool:
+        """Store one Bundle whole or not at all; False when deferred for a later retry."""
         if unit.bundle_type not in BUNDLE_TYPES:
             report.error({"file": unit.file}, f"Bundle.type {unit.bundle_type!r} is not importable")
-            return
+            return True
         local: dict[str, str] = {}
         for e in unit.entries:
             r = e.resource
@@ -180,11 +188,16 @@ class FhirImport:
                 continue
             rows.append(mapped.row)
             hashes.append(_hash(orjson.dumps(e.resource)))
+            for extra in mapped.row.extra:
+                rows.append(extra)
+                hashes.append(_hash(orjson.dumps(extra.fields, default=str)))
         if not errors and rows:
             try:
                 with transaction.atomic():
                     writer.write(rows, hashes, counts)
             except UnresolvedReference as exc:
+                if defer_unresolved:
+                    return False
                 errors.append(
                     (
                         {"file": unit.file, "resource_type": exc.row.model, "id": exc.row.source_id, "path": exc.field},
@@ -204,11 +217,12 @@ class FhirImport:
                     f"Bundle not stored: {len(errors)} bad entr{'y' if len(errors) == 1 else 'ies'}; "
                     f"none of its {len(unit.entries)} entries were written",
                 )
-            return
+            return True
         for rtype, c in counts.items():
             for k, v in c.items():
                 report.count(rtype, k, v)
         self.progress(len(unit.entries), unit.file)
+        return True
 
     # --- Bulk NDJSON ----------------------------------------------------------------------
 
@@ -253,6 +267,10 @@ class FhirImport:
             wheres[id(mapped.row)] = {**where, "resource_type": mapped.rtype, "id": resource.get("id")}
             rows.append(mapped.row)
             hashes.append(_hash(ln.raw.rstrip(b"\r\n")))
+            for extra in mapped.row.extra:
+                wheres[id(extra)] = wheres[id(mapped.row)]
+                rows.append(extra)
+                hashes.append(_hash(orjson.dumps(extra.fields, default=str)))
         while rows:
             counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
             try:

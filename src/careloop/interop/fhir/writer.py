@@ -18,6 +18,7 @@ from django.db import models
 
 from careloop.clinical import models as cm
 
+from .fast_insert import FastInsert
 from .mappers.common import Row
 
 ROW_MODELS: dict[str, type[models.Model]] = {
@@ -89,6 +90,7 @@ class Writer:
         self.ids = IdCache()
         self.identifier_cache: dict[tuple[str, str, str], str | None] = {}
         self.patient_ids: set[int] = set()
+        self._inserters: dict[type[models.Model], FastInsert] = {}
 
     # --- reference resolution -------------------------------------------------------------
 
@@ -171,7 +173,7 @@ class Writer:
                 organization_id=self.org, source_system=self.source_system, source_id__in=chunk
             ).values_list("source_id", "id", "content_hash"):
                 existing[sid] = (pk, h)
-        new_objs = []
+        new_rows: list[tuple[str, str, dict[str, Any]]] = []
         seen: set[str] = set()
         rtype_of = _resource_type_name
         for row, h, values in objs_fields:
@@ -181,16 +183,7 @@ class Writer:
             seen.add(row.source_id)
             found = existing.get(row.source_id)
             if found is None:
-                new_objs.append(
-                    model(
-                        organization_id=self.org,
-                        source_system=self.source_system,
-                        source_id=row.source_id,
-                        import_run_id=self.run,
-                        content_hash=h,
-                        **values,
-                    )
-                )
+                new_rows.append((row.source_id, h, values))
                 counts[rtype_of(row)]["created"] += 1
             elif found[1] == h:
                 self.ids.put(model, row.source_id, found[0])
@@ -199,14 +192,20 @@ class Writer:
                 model.objects.filter(pk=found[0]).update(import_run_id=self.run, content_hash=h, **values)
                 self.ids.put(model, row.source_id, found[0])
                 counts[rtype_of(row)]["updated"] += 1
-        if new_objs:
-            model.objects.bulk_create(new_objs, batch_size=1000)
-            for obj in new_objs:
-                if obj.pk is None:  # pragma: no cover - databases that cannot return ids
-                    obj.pk = model.objects.get(
-                        organization_id=self.org, source_system=self.source_system, source_id=obj.source_id
-                    ).pk
-                self.ids.put(model, obj.source_id, obj.pk)
+        if new_rows:
+            inserter = self._inserters.get(model)
+            if inserter is None:
+                inserter = self._inserters[model] = FastInsert(model)
+            common = {
+                "organization_id": self.org,
+                "source_system": self.source_system,
+                "import_run_id": self.run,
+            }
+            pks = inserter.insert(
+                [{**common, "source_id": sid, "content_hash": h, **values} for sid, h, values in new_rows]
+            )
+            for (sid, _h, _v), pk in zip(new_rows, pks, strict=True):
+                self.ids.put(model, sid, pk)
         if name in IDENTIFIED:
             self._index_identifiers(IDENTIFIED[name], [row for row, _ in items])
 

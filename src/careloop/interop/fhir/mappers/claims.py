@@ -61,7 +61,28 @@ def _claim_type(r: dict[str, Any], pos_codes: list[str]) -> str:
 def map_claim(r: dict[str, Any], ctx: MapContext, sid: str) -> Row:
     require(r, "status")
     require(r, "type")
-    refs = {"patient": ctx.ref(r.get("patient"), "patient", ("Patient",), required=True)}
+    extra = []
+    patient_ref = r.get("patient")
+    if isinstance(patient_ref, dict) and str(patient_ref.get("reference", "")).startswith("#"):
+        # RDA partially adjudicated claims carry their beneficiary as a contained Patient
+        local_id = patient_ref["reference"][1:]
+        contained = next(
+            (c for c in r.get("contained") or () if c.get("resourceType") == "Patient" and c.get("id") == local_id),
+            None,
+        )
+        if contained is None:
+            raise MappingError("patient", f"reference '#{local_id}' names no contained Patient")
+        from .patient import map_patient
+
+        prow = map_patient(contained, ctx, "")
+        key = prow.fields["mbi"] or prow.fields["mrn"]
+        if not key:
+            raise MappingError("contained Patient", "has no MBI or MRN to identify the beneficiary")
+        prow.source_id = f"mbi:{key}" if prow.fields["mbi"] else f"mrn:{key}"
+        extra.append(prow)
+        refs = {"patient": f"Patient/{prow.source_id}"}
+    else:
+        refs = {"patient": ctx.ref(patient_ref, "patient", ("Patient",), required=True)}
     start, end = period_dates(r.get("billablePeriod"), "billablePeriod")
     diagnoses: list[Any] = []
     for i, d in enumerate(sorted(r.get("diagnosis") or (), key=lambda d: d.get("sequence") or 0)):
@@ -169,4 +190,5 @@ def map_claim(r: dict[str, Any], ctx: MapContext, sid: str) -> Row:
             "payment_amount": _money((r.get("payment") or {}).get("amount"), "payment.amount"),
         },
         refs,
+        extra,
     )

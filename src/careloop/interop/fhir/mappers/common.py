@@ -21,6 +21,7 @@ class Row:
     source_id: str
     fields: dict[str, Any]
     refs: dict[str, str] = field(default_factory=dict)
+    extra: list[Row] = field(default_factory=list)  # rows of contained resources it needs
 
 
 class MapContext:

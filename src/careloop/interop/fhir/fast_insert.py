@@ -1,0 +1,77 @@
+"""Multi-row INSERT ... RETURNING id, without building model instances.
+
+Django's `bulk_create` spends most of an import compiling SQL per object; the import hot
+path instead prepares one statement shape per model and converts values with per-column
+adapters chosen once. Works on SQLite (≥ 3.35, RETURNING) and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any
+
+import orjson
+from django.db import connection, models
+from django.utils import timezone
+
+ROWS_PER_STATEMENT = 500
+
+
+def _adapter(field: models.Field) -> Callable[[Any], Any] | None:  # type: ignore[type-arg]
+    ops = connection.ops
+    if isinstance(field, models.JSONField):
+        return lambda v: orjson.dumps(v).decode()
+    if isinstance(field, models.DateTimeField):
+        if connection.vendor == "sqlite":
+            return lambda v: None if v is None else ops.adapt_datetimefield_value(v.astimezone(UTC))
+        return None
+    if isinstance(field, models.DateField):
+        return (lambda v: None if v is None else v.isoformat()) if connection.vendor == "sqlite" else None
+    if isinstance(field, models.DecimalField):
+        return lambda v: None if v is None else ops.adapt_decimalfield_value(v, field.max_digits, field.decimal_places)
+    return None
+
+
+class FastInsert:
+    def __init__(self, model: type[models.Model]) -> None:
+        self.model = model
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.columns = [f.column for f in fields]
+        self.attnames = [f.attname for f in fields]
+        self.adapters = [_adapter(f) for f in fields]
+        self.auto_now = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
+        self.defaults = {
+            f.attname: f.get_default() for f in fields if f.attname not in self.auto_now
+        }
+        qn = connection.ops.quote_name
+        self.table = qn(model._meta.db_table)
+        self.column_sql = ", ".join(qn(c) for c in self.columns)
+        self.row_sql = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
+        self.pk_column = qn(model._meta.pk.column)
+
+    def insert(self, rows: list[dict[str, Any]]) -> list[int]:
+        now = timezone.now()
+        ids: list[int] = []
+        attnames, adapters, defaults, auto_now = self.attnames, self.adapters, self.defaults, self.auto_now
+        with connection.cursor() as cur:
+            for start in range(0, len(rows), ROWS_PER_STATEMENT):
+                chunk = rows[start : start + ROWS_PER_STATEMENT]
+                params: list[Any] = []
+                for row in chunk:
+                    for name, adapt in zip(attnames, adapters, strict=True):
+                        if name in auto_now:
+                            v: Any = now
+                        elif name in row:
+                            v = row[name]
+                        else:
+                            v = defaults.get(name)
+                        params.append(adapt(v) if adapt is not None else v)
+                sql = (
+                    f"INSERT INTO {self.table} ({self.column_sql}) VALUES "
+                    + ", ".join([self.row_sql] * len(chunk))
+                    + f" RETURNING {self.pk_column}"
+                )
+                cur.execute(sql, params)
+                ids.extend(r[0] for r in cur.fetchall())
+        return ids
