@@ -8,9 +8,23 @@ service. Amounts are allowed amounts of the right order for Medicare, not fee sc
 
 from __future__ import annotations
 
-from careloop.core.codesystems import BB_EOB_TYPE, CLAIM_TYPE, CMS_PLACE_OF_SERVICE, CPT, HCPCS, ICD10PCS
+from careloop.core.codesystems import (
+    BB_EOB_TYPE,
+    CLAIM_TYPE,
+    CMS_PLACE_OF_SERVICE,
+    CPT,
+    HCPCS,
+    ICD10PCS,
+)
 
-from .codes import ADJUDICATION, CARE_TEAM_ROLE, CPT_DISPLAY, DATA_ABSENT, DIAGNOSIS_TYPE, NUBC_REVENUE
+from .codes import (
+    ADJUDICATION,
+    CARE_TEAM_ROLE,
+    CPT_DISPLAY,
+    DATA_ABSENT,
+    DIAGNOSIS_TYPE,
+    NUBC_REVENUE,
+)
 
 _PROFESSIONAL = {"system": CLAIM_TYPE, "code": "professional", "display": "Professional"}
 _INSTITUTIONAL = {"system": CLAIM_TYPE, "code": "institutional", "display": "Institutional"}
@@ -40,10 +54,16 @@ PLACE_OF_SERVICE = {
 }
 _HCPCS_CODES = frozenset(code for code in CPT_DISPLAY if code[0].isalpha())
 PRODUCT = {
-    code: {"coding": [{"system": HCPCS if code in _HCPCS_CODES else CPT, "code": code, "display": display}]}
+    code: {
+        "coding": [
+            {"system": HCPCS if code in _HCPCS_CODES else CPT, "code": code, "display": display}
+        ]
+    }
     for code, display in CPT_DISPLAY.items()
 }
-PRODUCT_NONE = {"coding": [{"system": DATA_ABSENT, "code": "not-applicable", "display": "Not Applicable"}]}
+PRODUCT_NONE = {
+    "coding": [{"system": DATA_ABSENT, "code": "not-applicable", "display": "Not Applicable"}]
+}
 REVENUE = {
     code: {"coding": [{"system": NUBC_REVENUE, "code": code, "display": display}]}
     for code, display in (
@@ -56,9 +76,15 @@ REVENUE = {
         ("0191", "Subacute care, level I"),
     )
 }
-_PRINCIPAL = [{"coding": [{"system": DIAGNOSIS_TYPE, "code": "principal", "display": "Principal Diagnosis"}]}]
-_ROLE_PRIMARY = {"coding": [{"system": CARE_TEAM_ROLE, "code": "primary", "display": "Primary provider"}]}
-_SUBMITTED = {"coding": [{"system": ADJUDICATION, "code": "submitted", "display": "Submitted Amount"}]}
+_PRINCIPAL = [
+    {"coding": [{"system": DIAGNOSIS_TYPE, "code": "principal", "display": "Principal Diagnosis"}]}
+]
+_ROLE_PRIMARY = {
+    "coding": [{"system": CARE_TEAM_ROLE, "code": "primary", "display": "Primary provider"}]
+}
+_SUBMITTED = {
+    "coding": [{"system": ADJUDICATION, "code": "submitted", "display": "Submitted Amount"}]
+}
 _BENEFIT = {"coding": [{"system": ADJUDICATION, "code": "benefit", "display": "Benefit Amount"}]}
 _ELIGIBLE = {"coding": [{"system": ADJUDICATION, "code": "eligible", "display": "Eligible Amount"}]}
 PCS_CODING = {}  # filled lazily: code -> CodeableConcept
@@ -150,5 +176,7 @@ def eob(
 def _pcs(code: str, display: str) -> dict:
     concept = PCS_CODING.get(code)
     if concept is None:
-        concept = PCS_CODING[code] = {"coding": [{"system": ICD10PCS, "code": code, "display": display}]}
+        concept = PCS_CODING[code] = {
+            "coding": [{"system": ICD10PCS, "code": code, "display": display}]
+        }
     return concept

@@ -39,7 +39,8 @@ class Clock:
             d = date.fromordinal(self.start_ord + i)
             dst.append(_nth_sunday(d.year, 3, 2) <= d < _nth_sunday(d.year, 11, 1))
         self.offsets = {
-            std: [_offset(std + 1) if is_dst else _offset(std) for is_dst in dst] for std in (-5, -6, -7, -8)
+            std: [_offset(std + 1) if is_dst else _offset(std) for is_dst in dst]
+            for std in (-5, -6, -7, -8)
         }
 
     def date(self, day: int) -> str:

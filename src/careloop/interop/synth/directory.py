@@ -67,7 +67,15 @@ def _npi_identifier(value: str) -> list[dict]:
     return [
         {
             "use": "official",
-            "type": {"coding": [{"system": IDENTIFIER_TYPE, "code": "NPI", "display": "National provider identifier"}]},
+            "type": {
+                "coding": [
+                    {
+                        "system": IDENTIFIER_TYPE,
+                        "code": "NPI",
+                        "display": "National provider identifier",
+                    }
+                ]
+            },
             "system": NPI,
             "value": value,
         }
@@ -113,7 +121,13 @@ def _address(rng: random.Random, region: Region) -> dict:
 
 
 def _phone(rng: random.Random, region: Region) -> list[dict]:
-    return [{"system": "phone", "value": f"{region.area}-555-{rng.randint(100, 199):04d}", "use": "work"}]
+    return [
+        {
+            "system": "phone",
+            "value": f"{region.area}-555-{rng.randint(100, 199):04d}",
+            "use": "work",
+        }
+    ]
 
 
 def build_region(seed: int, number: int) -> Region:
@@ -135,7 +149,17 @@ def build_region(seed: int, number: int) -> Region:
             "id": f"{prefix}-org-{key}",
             "identifier": _npi_identifier(_npi_for(seed, 50_000_000 + slot)),
             "active": True,
-            "type": [{"coding": [{"system": ORGANIZATION_TYPE, "code": kind, "display": "Healthcare Provider"}]}],
+            "type": [
+                {
+                    "coding": [
+                        {
+                            "system": ORGANIZATION_TYPE,
+                            "code": kind,
+                            "display": "Healthcare Provider",
+                        }
+                    ]
+                }
+            ],
             "name": name,
             "telecom": _phone(rng, region),
             "address": [_address(rng, region)],
@@ -145,7 +169,9 @@ def build_region(seed: int, number: int) -> Region:
         orgs.append(res)
         return _ref("Organization", res["id"], name)
 
-    def location(key: str, name: str, role: tuple[str, str], org: dict, part_of: dict | None = None) -> dict:
+    def location(
+        key: str, name: str, role: tuple[str, str], org: dict, part_of: dict | None = None
+    ) -> dict:
         res = {
             "resourceType": "Location",
             "id": f"{prefix}-loc-{key}",
@@ -179,7 +205,14 @@ def build_region(seed: int, number: int) -> Region:
             "telecom": _phone(rng, region),
             "gender": "female" if female else "male",
             "qualification": [
-                {"code": {"coding": [{"system": NUCC_TAXONOMY, "code": taxonomy[0], "display": taxonomy[1]}], "text": taxonomy[1]}}
+                {
+                    "code": {
+                        "coding": [
+                            {"system": NUCC_TAXONOMY, "code": taxonomy[0], "display": taxonomy[1]}
+                        ],
+                        "text": taxonomy[1],
+                    }
+                }
             ],
         }
         practitioners.append(res)
@@ -187,13 +220,25 @@ def build_region(seed: int, number: int) -> Region:
 
     system = organization("hs", f"{city} Health System{suffix}", "prov")
     region.hospital = organization("hosp", f"{city} General Hospital{suffix}", "prov", system)
-    region.hospital_location = location("hosp", f"{city} General Hospital{suffix}", ("HOSP", "Hospital"), region.hospital)
-    region.ed_location = location(
-        "ed", f"{city} General Hospital{suffix} Emergency Department", ("ER", "Emergency room"),
-        region.hospital, region.hospital_location,
+    region.hospital_location = location(
+        "hosp", f"{city} General Hospital{suffix}", ("HOSP", "Hospital"), region.hospital
     )
-    region.snf = organization("snf", f"{city} Skilled Nursing and Rehabilitation Center{suffix}", "prov")
-    region.snf_location = location("snf", f"{city} Skilled Nursing and Rehabilitation Center{suffix}", ("SNF", "Skilled nursing facility"), region.snf)
+    region.ed_location = location(
+        "ed",
+        f"{city} General Hospital{suffix} Emergency Department",
+        ("ER", "Emergency room"),
+        region.hospital,
+        region.hospital_location,
+    )
+    region.snf = organization(
+        "snf", f"{city} Skilled Nursing and Rehabilitation Center{suffix}", "prov"
+    )
+    region.snf_location = location(
+        "snf",
+        f"{city} Skilled Nursing and Rehabilitation Center{suffix}",
+        ("SNF", "Skilled nursing facility"),
+        region.snf,
+    )
     region.hha = organization("hha", f"{city} Home Health Services{suffix}", "prov")
     names = (
         f"{city} Family Medicine{suffix}",
@@ -204,7 +249,9 @@ def build_region(seed: int, number: int) -> Region:
     for k, name in enumerate(names):
         org = organization(f"pc{k + 1}", name, "prov", system if k < 3 else None)
         loc = location(f"pc{k + 1}", name, ("PC", "primary care clinic"), org)
-        clinicians = [practitioner(rng.choice(PRIMARY_CARE_TAXONOMY)) for _ in range(rng.randint(3, 5))]
+        clinicians = [
+            practitioner(rng.choice(PRIMARY_CARE_TAXONOMY)) for _ in range(rng.randint(3, 5))
+        ]
         region.practices.append(Practice(org, loc, clinicians))
     region.emergency = [practitioner(EMERGENCY_TAXONOMY) for _ in range(3)]
     region.hospitalists = [practitioner(HOSPITALIST_TAXONOMY) for _ in range(3)]

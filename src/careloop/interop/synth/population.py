@@ -150,7 +150,14 @@ DECEASED_SHARE = 0.05  # died inside the 3-year window
 SUPER_UTILIZER_SHARE = 0.05
 
 # Ages 65+: (lowest age, highest age, weight) - Medicare enrollment by age band.
-AGED_BANDS = ((65, 69, 0.28), (70, 74, 0.26), (75, 79, 0.19), (80, 84, 0.13), (85, 89, 0.08), (90, 99, 0.06))
+AGED_BANDS = (
+    (65, 69, 0.28),
+    (70, 74, 0.26),
+    (75, 79, 0.19),
+    (80, 84, 0.13),
+    (85, 89, 0.08),
+    (90, 99, 0.06),
+)
 UNDER_65_BANDS = ((25, 44, 0.25), (45, 54, 0.3), (55, 64, 0.45))
 FEMALE_SHARE_AGED = 0.55
 FEMALE_SHARE_DISABLED = 0.47

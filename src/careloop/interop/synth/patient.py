@@ -1,0 +1,424 @@
+"""One generated patient: who they are, their entitlement and coverage, and their resources.
+
+`build_patient(ctx, index)` draws everything from a `random.Random` seeded by (seed, index)
+alone, so any patient can be generated on its own, by any worker, in any order, and comes
+out byte-identical.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import date
+
+import orjson
+
+from careloop.core.codesystems import (
+    COVERAGE_KIND,
+    DUAL_STATUS_EXT,
+    IDENTIFIER_TYPE,
+    MBI,
+    MRN_SYSTEM,
+    OREC_EXT,
+)
+
+from . import population as pop
+from . import record
+from .care import Care
+from .clock import Clock
+from .codes import CHRONIC_CODES, DIALYSIS, ESRD
+from .directory import REGION_SIZE, Region, build_region, ma_plan_refs
+from .places import FEMALE_NAMES, MALE_NAMES, STREETS, SURNAMES
+
+RESOURCE_TYPES = (
+    "Patient",
+    "Organization",
+    "Practitioner",
+    "Location",
+    "Coverage",
+    "Condition",
+    "Encounter",
+    "Observation",
+    "MedicationRequest",
+    "Immunization",
+    "Procedure",
+    "AllergyIntolerance",
+    "ExplanationOfBenefit",
+)
+CMS = {"display": "Centers for Medicare and Medicaid Services"}
+_MR = {"coding": [{"system": IDENTIFIER_TYPE, "code": "MR", "display": "Medical record number"}]}
+_MC = {
+    "coding": [{"system": IDENTIFIER_TYPE, "code": "MC", "display": "Patient's Medicare number"}]
+}
+_SELF = {
+    "coding": [
+        {"system": "http://terminology.hl7.org/CodeSystem/subscriber-relationship", "code": "self"}
+    ]
+}
+_KIND = {
+    code: {"coding": [{"system": COVERAGE_KIND, "code": code, "display": display}]}
+    for code, display in (
+        ("part-a", "Medicare Part A"),
+        ("part-b", "Medicare Part B"),
+        ("part-c", "Medicare Advantage (Part C)"),
+        ("part-d", "Medicare Part D"),
+        ("medicaid", "Medicaid"),
+    )
+}
+_AGED = pop.Weighted(pop.AGED_BANDS)
+_UNDER_65 = pop.Weighted(pop.UNDER_65_BANDS)
+_DUAL = pop.Weighted(pop.DUAL_STATUS_WEIGHTS)
+_PRACTICE = pop.Weighted(((0, 0.3), (1, 0.3), (2, 0.2), (3, 0.2)))
+_VARIANTS = {key: pop.Weighted(variants) for key, variants in CHRONIC_CODES.items()}
+_EGFR_BY_CODE = {"N18.2": 72, "N18.31": 52, "N18.32": 38, "N18.4": 22, "N18.5": 12, "N18.6": 8}
+_PART_A_IDS = {"part-a": "v1", "part-b": "v2", "part-c": "v3", "part-d": "v4", "medicaid": "v5"}
+
+# MBI character classes (CMS MBI format): C = 1-9, N = 0-9, A = letters without S L O I B Z.
+_LETTERS = "ACDEFGHJKMNPQRTUVWXY"
+_ALNUM = "0123456789" + _LETTERS
+_MBI_TAIL = (
+    (10, "0123456789"),
+    (20, _LETTERS),
+    (30, _ALNUM),
+    (10, "0123456789"),
+    (20, _LETTERS),
+    (20, _LETTERS),
+    (10, "0123456789"),
+    (10, "0123456789"),
+)
+_MBI_SPACE = math.prod(size for size, _ in _MBI_TAIL)
+
+
+def mbi(seed: int, index: int, rng: random.Random) -> str:
+    """A realistic-format, fake MBI, unique per (seed, index): positions 4-11 encode a
+    bijection of the index; positions 1-3 are random."""
+    value = (index * 1_000_003 + seed * 7_919) % _MBI_SPACE
+    tail = []
+    for size, chars in reversed(_MBI_TAIL):
+        value, r = divmod(value, size)
+        tail.append(chars[r])
+    head = rng.choice("123456789") + rng.choice(_LETTERS) + rng.choice(_ALNUM)
+    return head + "".join(reversed(tail))
+
+
+class Chronic:
+    __slots__ = ("key", "icd", "sct", "icd_display", "sct_display", "onset_day")
+
+    def __init__(self, key: str, variant: tuple, onset_day: int) -> None:
+        self.key = key
+        self.icd, self.icd_display, self.sct, self.sct_display, _ = variant
+        self.onset_day = onset_day
+
+
+class Context:
+    """What every patient of one run shares: seed, clock, directory cache, output lists."""
+
+    def __init__(self, seed: int, as_of: date) -> None:
+        self.seed = seed
+        self.clock = Clock(as_of)
+        self.ma_plans = ma_plan_refs(seed)
+        self._regions: dict[int, Region] = {}
+        self.out: dict[str, list[bytes]] = {t: [] for t in RESOURCE_TYPES}
+
+    def region(self, number: int) -> Region:
+        region = self._regions.get(number)
+        if region is None:
+            if len(self._regions) > 8:
+                self._regions.clear()
+            region = self._regions[number] = build_region(self.seed, number)
+        return region
+
+    def emit_region(self, number: int) -> None:
+        for kind, resources in self.region(number).resources.items():
+            self.out[kind].extend(orjson.dumps(r) for r in resources)
+
+
+class Person:
+    def __init__(self, ctx: Context, index: int) -> None:
+        self.ctx = ctx
+        self.index = index
+        self.pid = f"syn{ctx.seed}-{index}"
+        self.ref = {"reference": f"Patient/{self.pid}"}
+        self.rng = random.Random(f"careloop-synth:{ctx.seed}:{index}")
+        self._ids: dict[str, int] = {}
+        out = ctx.out
+        self._out = out
+        self.visits: list[tuple[int, dict]] = []
+        self.discharges: list[int] = []
+
+    def next_id(self, prefix: str) -> str:
+        n = self._ids.get(prefix, 0) + 1
+        self._ids[prefix] = n
+        return f"{self.pid}-{prefix}{n}"
+
+    def emit(self, kind: str, resource: dict) -> None:
+        self._out[kind].append(orjson.dumps(resource))
+
+    def note_visit(self, day: int, enc: dict) -> None:
+        self.visits.append((day, enc))
+
+    def note_discharge(self, day: int) -> None:
+        self.discharges.append(day)
+
+    # -- who --------------------------------------------------------------------------
+    def draw(self) -> None:
+        ctx, rng, clock = self.ctx, self.rng, self.ctx.clock
+        W = clock.days
+        self.region = ctx.region(self.index // REGION_SIZE)
+        self.tz = self.region.tz
+        self.practice = self.region.practices[_PRACTICE.pick(rng)[0]]
+        self.pcp = self.practice.clinicians[rng.randrange(len(self.practice.clinicians))]
+        self.disabled = rng.random() < pop.UNDER_65_SHARE
+        band = (_UNDER_65 if self.disabled else _AGED).pick(rng)
+        self.age = rng.randint(band[0], band[1])
+        self.female = rng.random() < (
+            pop.FEMALE_SHARE_DISABLED if self.disabled else pop.FEMALE_SHARE_AGED
+        )
+        self.birth_day = (
+            W - self.age * 365 - (self.age // 4) - rng.randint(1, 364)
+        )  # window day of birth
+        esrd = rng.random() < pop.ESRD_SHARE
+        if self.disabled:
+            self.orec = "3" if esrd and rng.random() < 0.3 else ("2" if esrd else "1")
+        elif esrd:
+            self.orec = "2"
+        else:
+            self.orec = "1" if rng.random() < pop.ORIGINALLY_DISABLED_AGED else "0"
+        # Health burden: correlated with age; the disabled carry more of it.
+        age_z = (self.age - 75) / 8.0
+        z = pop.AGE_LOADING * age_z + math.sqrt(1 - pop.AGE_LOADING**2) * rng.gauss(0, 1)
+        if self.disabled:
+            z += 0.4
+        self.z = z
+        self.keys = set(pop.draw_conditions(rng, z, self.female, self.disabled))
+        if esrd:
+            self.keys.add("ckd")
+        # Death inside the window.
+        n = len(self.keys)
+        p_death = min(0.5, 0.011 * (1 + n) * (1.6 if self.age >= 85 else 1.0))
+        self.death_day = rng.randint(30, W - 1) if rng.random() < p_death else None
+        self.last_day = W - 1 if self.death_day is None else self.death_day
+        self.coverage_dates(esrd)
+        self.chronic_conditions(esrd)
+        self.utilization()
+        self.baselines()
+
+    def coverage_dates(self, esrd: bool) -> None:
+        rng, W = self.rng, self.ctx.clock.days
+        age65 = self.birth_day + 65 * 365 + 16
+        if self.orec == "0":
+            start = age65
+        elif self.orec in ("2", "3"):
+            start = W - rng.randint(90, 8 * 365)
+        else:
+            start = (
+                self.birth_day + rng.randint(max(self.age - 20, 22), max(self.age - 1, 23)) * 365
+            )
+        self.medicare_start = min(start, W - 30)
+        self.part_b_start = self.medicare_start + (
+            365 * rng.randint(1, 3) if rng.random() < 0.04 else 0
+        )
+        self.part_b_start = min(self.part_b_start, W - 30)
+        self.first_day = max(0, self.part_b_start)
+        self.ma = rng.random() < pop.MA_SHARE
+        self.ma_start = self.ma_end = None
+        if self.ma:
+            if rng.random() < pop.SWITCHED_TO_MA_SHARE / pop.MA_SHARE:
+                self.ma_start = rng.randint(max(self.first_day, 0), W - 30)
+            else:
+                self.ma_start = max(self.medicare_start, W - rng.randint(60, 12 * 365))
+            if rng.random() < 0.05:
+                self.ma_end = min(self.ma_start + rng.randint(180, 900), W - 30)
+        self.part_d = rng.random() < (pop.MA_PD_SHARE if self.ma else pop.PART_D_SHARE_FFS)
+        dual_share = pop.DUAL_SHARE_DISABLED if self.disabled else pop.DUAL_SHARE_AGED
+        self.dual = _DUAL.pick(rng)[0] if rng.random() < dual_share else None
+        self.medicaid_start = self.medicare_start - rng.randint(0, 5 * 365) if self.dual else None
+        if self.ma:
+            self.ma_plan = (
+                self.ctx.ma_plans[3]
+                if self.dual in ("02", "04", "08") and rng.random() < 0.5
+                else self.ctx.ma_plans[rng.randrange(3)]
+            )
+
+    def chronic_conditions(self, esrd: bool) -> None:
+        rng = self.rng
+        earliest = max(self.birth_day + 18 * 365, -20 * 365)
+        chronic = []
+        for key in sorted(self.keys):
+            variant = ESRD if esrd and key == "ckd" else _VARIANTS[key].pick(rng)
+            if rng.random() < 0.8 and earliest < -1:
+                onset = rng.randint(earliest, -1)
+            else:
+                onset = rng.randint(self.first_day, max(self.first_day, self.last_day))
+            chronic.append(Chronic(key, variant, onset))
+        if esrd:
+            ckd = next(c for c in chronic if c.key == "ckd")
+            chronic.append(Chronic("dialysis", DIALYSIS, ckd.onset_day))
+        self.chronic = chronic
+        self.n_chronic = len(self.keys)
+
+    def utilization(self) -> None:
+        rng, n = self.rng, self.n_chronic
+        self.super_utilizer = rng.random() < pop.SUPER_UTILIZER_SHARE * (1.6 if n >= 4 else 0.5)
+        if self.super_utilizer:
+            self.ip_rate, self.ed_rate, self.readmit_prob, self.ed_admit_share = (
+                1.6,
+                3.2,
+                0.45,
+                0.85,
+            )
+        else:
+            self.ip_rate = 0.035 + 0.03 * n
+            self.ed_rate = 0.2 + 0.07 * n
+            self.readmit_prob, self.ed_admit_share = 0.1, 0.7
+        self.engaged = rng.random() < 0.92
+        self.visit_rate = min(1.2 + 0.5 * n, 7.0)
+        self.prevention = rng.random() < 0.65 + (0.1 if self.ma else 0.0)
+
+    def baselines(self) -> None:
+        rng, keys = self.rng, self.keys
+        gauss = rng.gauss
+        self.sbp0 = gauss(136, 14) if "hypertension" in keys else gauss(124, 10)
+        self.dbp0 = min(gauss(78, 8), self.sbp0 - 35)
+        self.hr0 = gauss(84, 10) if "atrial_fibrillation" in keys else gauss(73, 8)
+        self.height = gauss(1.76, 0.07) if not self.female else gauss(1.62, 0.065)
+        bmi = gauss(33.5, 3.5) if "obesity" in keys else gauss(26.5, 3.5)
+        self.weight0 = max(bmi, 17.0) * self.height * self.height
+        self.hgb0 = (
+            gauss(10.6, 0.9) if "anemia" in keys else gauss(13.6 if not self.female else 12.9, 1.0)
+        )
+        self.a1c0 = gauss(7.4, 1.1)
+        ckd = next((c.icd for c in self.chronic if c.key == "ckd"), None)
+        self.egfr0 = _EGFR_BY_CODE[ckd] + gauss(0, 3) if ckd else max(gauss(80, 11), 62.0)
+        self.chol0 = gauss(190, 32)
+
+    def wellness_days(self) -> list[tuple[int, str]]:
+        rng, clock = self.rng, self.ctx.clock
+        p_awv = 0.75 if self.prevention else 0.12
+        anchor = rng.randint(0, 180)
+        new_enrollee = self.part_b_start >= -365
+        days = []
+        for k in range(3):
+            if rng.random() >= p_awv:
+                continue
+            day = clock.weekday_on_or_after(anchor + 365 * k + rng.randint(0, 15))
+            if day < max(self.first_day, self.part_b_start + 366) or day > self.last_day:
+                continue
+            days.append((day, "G0438" if new_enrollee and not days else "G0439"))
+        return days
+
+    def payer_on(self, day: int, kind: str) -> tuple[dict, dict]:
+        if self.ma and self.ma_start <= day and (self.ma_end is None or day <= self.ma_end):
+            return self.coverage_refs["part-c"], self.ma_plan
+        part = "part-a" if kind in ("INPATIENT", "SNF", "HHA") else "part-b"
+        return self.coverage_refs[part], CMS
+
+    # -- resources ----------------------------------------------------------------------
+    def emit_patient(self) -> None:
+        rng, clock, region = self.rng, self.ctx.clock, self.region
+        given = FEMALE_NAMES if self.female else MALE_NAMES
+        names = [given[rng.randrange(len(given))]]
+        if rng.random() < 0.4:
+            names.append(given[rng.randrange(len(given))])
+        res = {
+            "resourceType": "Patient",
+            "id": self.pid,
+            "extension": [{"url": OREC_EXT, "valueCode": self.orec}],
+            "identifier": [
+                {
+                    "use": "usual",
+                    "type": _MR,
+                    "system": MRN_SYSTEM,
+                    "value": f"M{(self.index * 7919 + self.ctx.seed * 104_729) % 900_000_000 + 100_000_000}",
+                },
+                {"use": "official", "type": _MC, "system": MBI, "value": self.mbi},
+            ],
+            "active": True,
+            "name": [
+                {
+                    "use": "official",
+                    "family": SURNAMES[rng.randrange(len(SURNAMES))],
+                    "given": names,
+                }
+            ],
+            "telecom": [
+                {
+                    "system": "phone",
+                    "value": f"{region.area}-555-{rng.randint(100, 199):04d}",
+                    "use": "home",
+                }
+            ],
+            "gender": "female" if self.female else "male",
+            "birthDate": clock.date(self.birth_day),
+            "address": [
+                {
+                    "use": "home",
+                    "line": [f"{rng.randint(1, 9999)} {STREETS[rng.randrange(len(STREETS))]}"],
+                    "city": region.city,
+                    "state": region.state,
+                    "postalCode": f"{region.zip3}{rng.randint(1, 99):02d}",
+                    "country": "US",
+                }
+            ],
+            "generalPractitioner": [self.pcp],
+            "managingOrganization": self.practice.org,
+        }
+        if self.death_day is not None:
+            res["deceasedDateTime"] = clock.instant(self.death_day, rng.randint(0, 1439), self.tz)
+        self.emit("Patient", res)
+
+    def emit_coverage(self) -> None:
+        clock = self.ctx.clock
+        end = None if self.death_day is None else clock.date(self.death_day)
+        refs = {}
+
+        def coverage(
+            part: str, start: int, payor: dict, stop: str | None = None, extension=None
+        ) -> None:
+            cid = f"{self.pid}-{_PART_A_IDS[part]}"
+            res = {
+                "resourceType": "Coverage",
+                "id": cid,
+                "status": "active",
+                "type": _KIND[part],
+                "subscriberId": self.mbi,
+                "beneficiary": self.ref,
+                "relationship": _SELF,
+                "period": {"start": clock.date(start)},
+                "payor": [payor],
+            }
+            if stop or end:
+                res["period"]["end"] = stop or end
+            if extension:
+                res["extension"] = extension
+            self.emit("Coverage", res)
+            refs[part] = {"reference": f"Coverage/{cid}"}
+
+        coverage("part-a", self.medicare_start, CMS)
+        coverage("part-b", self.part_b_start, CMS)
+        if self.ma:
+            stop = clock.date(self.ma_end) if self.ma_end is not None else None
+            coverage("part-c", self.ma_start, self.ma_plan, stop)
+        if self.part_d:
+            start = max(self.ma_start if self.ma else self.medicare_start, self.medicare_start)
+            coverage("part-d", start, self.ma_plan if self.ma else CMS)
+        if self.dual:
+            coverage(
+                "medicaid",
+                self.medicaid_start,
+                {"display": f"{self.region.state} Medicaid"},
+                None,
+                [{"url": DUAL_STATUS_EXT, "valueCode": self.dual}],
+            )
+        self.coverage_refs = refs
+
+
+def build_patient(ctx: Context, index: int) -> None:
+    """Append every resource of patient `index` to `ctx.out`."""
+    p = Person(ctx, index)
+    p.draw()
+    p.mbi = mbi(ctx.seed, index, p.rng)
+    p.emit_patient()
+    p.emit_coverage()
+    Care(ctx, p).build()
+    record.emit_record(ctx, p)
