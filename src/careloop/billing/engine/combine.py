@@ -28,46 +28,53 @@ def apply_exclusions(ctx: Context, outcomes: list[Outcome]) -> None:
     programs (the higher-paying program keeps its lines). EXC-001/002 (CCM-070) never fire
     between this engine's own lines: BILL-002 bills one option only."""
     billed = [o for o in outcomes if o.lines]
-    others = {c.code for c in ctx.pm.other_codes if c.same_practitioner}  # only these trigger
+    if not billed:
+        return
+    others = (
+        {c.code for c in ctx.pm.other_codes if c.same_practitioner} if ctx.pm.other_codes else set()
+    )  # only same-practitioner codes trigger the exclusions
     if not others and len(billed) < 2:
         return
     settings = ctx.settings
+    codes = {line.code for o in billed for line in o.lines}
     for exclusion in ctx.rules.exclusions:
         if exclusion.allowed:  # EXC-009, EXC-010, EXC-011: allowed combinations
             continue
         a, b = exclusion.a, exclusion.side_b(settings)
-        if others:
+        has_a, has_b = not a.isdisjoint(codes), not b.isdisjoint(codes)
+        if others and (has_a or has_b):
             for side, against in ((a, others & b), (b, others & a)):
-                if not against:
-                    continue
-                listed = ", ".join(sorted(against))
-                for outcome in billed:
+                if against and not side.isdisjoint(codes):
                     reason = Reason(
                         exclusion.rule,
-                        f"{listed} already billed by the same practitioner this month ({exclusion.what})",
+                        f"{', '.join(sorted(against))} already billed by the same practitioner this month ({exclusion.what})",
                     )
-                    _drop(outcome, side, reason)
-        holders_a = [o for o in outcomes if any(line.code in a for line in o.lines)]
-        holders_b = [o for o in outcomes if any(line.code in b for line in o.lines)]
-        for first in holders_a:
-            for second in holders_b:
-                if first is second or not first.lines or not second.lines:
-                    continue
-                pay_first = sum(line.amount_cents for line in first.lines)
-                pay_second = sum(line.amount_cents for line in second.lines)
-                keep, lose, lose_side = (
-                    (first, second, b) if pay_first >= pay_second else (second, first, a)
-                )
-                kept_codes = ", ".join(line.code for line in keep.lines)
-                _drop(
-                    lose,
-                    lose_side,
-                    Reason(
-                        exclusion.rule,
-                        f"{keep.program} ({kept_codes}) by the same practitioner this month pays more ({exclusion.what})",
-                    ),
-                )
-        billed = [o for o in outcomes if o.lines]
+                    for outcome in billed:
+                        _drop(outcome, side, reason)
+        elif has_a and has_b and len(billed) > 1:
+            _between_programs(billed, exclusion.rule, exclusion.what, a, b)
+        else:
+            continue
+        billed = [o for o in billed if o.lines]
+        codes = {line.code for o in billed for line in o.lines}
+
+
+def _between_programs(
+    billed: list[Outcome], rule: str, what: str, a: frozenset[str], b: frozenset[str]
+) -> None:
+    """Two of this month's programs excluded together: the higher-paying one keeps its lines."""
+    holders_a = [o for o in billed if any(line.code in a for line in o.lines)]
+    holders_b = [o for o in billed if any(line.code in b for line in o.lines)]
+    for first in holders_a:
+        for second in holders_b:
+            if first is second or not first.lines or not second.lines:
+                continue
+            pay_first = sum(line.amount_cents for line in first.lines)
+            pay_second = sum(line.amount_cents for line in second.lines)
+            keep, lose, side = (first, second, b) if pay_first >= pay_second else (second, first, a)
+            kept = ", ".join(line.code for line in keep.lines)
+            text = f"{keep.program} ({kept}) by the same practitioner this month pays more ({what})"
+            _drop(lose, side, Reason(rule, text))
 
 
 def fqhc_g0511(ctx: Context, outcomes: list[Outcome]) -> tuple[Line | None, set[str]]:
@@ -88,7 +95,7 @@ def fqhc_g0511(ctx: Context, outcomes: list[Outcome]) -> tuple[Line | None, set[
     units = 0
     folded: set[str] = set()
     entries: set[int] = set()
-    facts: list[str] = []
+    facts: list[tuple[str, object]] = []
     cap = g0511.cap(settings)  # FQ-002: 0 = no cap
     for outcome in outcomes:
         if outcome.program not in g0511.services or not outcome.lines:
@@ -115,7 +122,7 @@ def fqhc_g0511(ctx: Context, outcomes: list[Outcome]) -> tuple[Line | None, set[
             continue
         units += 1
         base = lines[0].code
-        facts.append(f"{outcome.program} meets the threshold of {base}")
+        facts.append((f"{outcome.program} meets the threshold of", base))
         for line in lines:
             entries.update(line.time_entries)
         outcome.notes.append(

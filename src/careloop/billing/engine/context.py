@@ -83,19 +83,17 @@ class Context:
     def consent_on(self, program: str) -> date | None:
         return self.pm.consents.get(program)
 
-    def facts(self, program: str) -> list[str]:
-        """The facts a program's lines rest on (consent, visit, care plan)."""
+    def basis(self, program: str) -> list[tuple[str, object]]:
+        """The facts a program's lines rest on (consent, visit, care plan), unformatted."""
         pm = self.pm
-        out = []
-        consent = pm.consents.get(program)
-        if consent is not None:
-            out.append(f"{program} consent {consent.isoformat()}")
         rule = self.rules.programs[program]
-        seen = pm.patient.seen_by_billing_practitioner_on
-        if rule.initiating_visit and seen is not None:
-            out.append(f"visit with the billing practitioner {seen.isoformat()}")
+        out: list[tuple[str, object]] = [(f"{program} consent", pm.consents.get(program))]
+        if rule.initiating_visit:
+            out.append(
+                ("visit with the billing practitioner", pm.patient.seen_by_billing_practitioner_on)
+            )
         if rule.signed_care_plan:
-            out.append("care plan signed")
+            out.append(("care plan signed", pm.care_plan.signed))
         return out
 
 
@@ -270,7 +268,7 @@ def visit_note(ctx: Context, program: str) -> str | None:
     seen = ctx.pm.patient.seen_by_billing_practitioner_on
     if ctx.settings.require_visit_every_months or not ctx.rules.programs[program].initiating_visit:
         return None
-    if seen is not None and seen < ctx.month.minus_months(11):
+    if seen is not None and seen < ctx.month.year_before:
         return f"{program}: the last visit with the billing practitioner ({seen.isoformat()}) is over 12 months old; a visit is not required (CCM-023)"
     return None
 

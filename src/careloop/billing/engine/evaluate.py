@@ -7,7 +7,7 @@ from typing import Any
 
 from careloop.billing.engine.combine import apply_exclusions, fqhc_g0511
 from careloop.billing.engine.context import Context, Outcome
-from careloop.billing.engine.model import Explanation, NotBillable, PatientMonth
+from careloop.billing.engine.model import Explanation, Line, NotBillable, PatientMonth
 from careloop.billing.engine.programs import (
     evaluate_apcm,
     evaluate_bhi,
@@ -40,8 +40,16 @@ def _freeze(value: Any) -> Any:
 
 def _settings(rules: Rules, base: Settings, overrides: Mapping[str, Any]) -> Settings:
     """Settings with a call's CONFIG overrides, resolved once per distinct override set."""
-    key = (rules.year, id(base), _freeze(overrides))
-    found = _settings_cache.get(key)
+    key: tuple[int, int, tuple[tuple[str, Any], ...]] = (
+        rules.year,
+        id(base),
+        tuple(overrides.items()),
+    )
+    try:
+        found = _settings_cache.get(key)
+    except TypeError:  # per-program values (objects) are not hashable as given
+        key = (rules.year, id(base), _freeze(overrides))
+        found = _settings_cache.get(key)
     if found is None:
         found = _settings_cache[key] = base.with_overrides(overrides)
     return found
@@ -81,18 +89,23 @@ def evaluate(
             outcomes.append(_EVALUATORS[program](ctx))
     apply_exclusions(ctx, outcomes)  # §1.9
     g0511, folded = fqhc_g0511(ctx, outcomes)  # §1.10
-    lines = [line for outcome in outcomes for line in outcome.lines]
+    lines: list[Line] = []
+    not_billable: list[NotBillable] = []
+    notes: list[str] = []
+    for outcome in outcomes:
+        if outcome.lines:
+            lines.extend(outcome.lines)
+            notes.extend(outcome.notes)
+            notes.extend(outcome.next_notes)
+            continue
+        notes.extend(outcome.notes)
+        if (
+            outcome.program not in folded
+        ):  # BILL-010: every program without a line, with its reasons
+            not_billable.append(NotBillable(outcome.program, tuple(outcome.reasons)))
     if g0511 is not None:
         lines.append(g0511)
-    not_billable = tuple(
-        NotBillable(o.program, tuple(o.reasons))
-        for o in outcomes
-        if not o.lines and o.program not in folded
-    )
-    notes = tuple(
-        note
-        for outcome in outcomes
-        for note in (outcome.notes + outcome.next_notes if outcome.lines else outcome.notes)
-    )
     reversals = tcm_reversals(ctx) if pm.discharge is not None else ()
-    return Explanation(month, rules.year, tuple(lines), not_billable, notes, reversals)
+    return Explanation(
+        month, rules.year, tuple(lines), tuple(not_billable), tuple(notes), reversals
+    )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Program = Literal["CCM", "PCM", "BHI", "RPM", "APCM", "TCM"]
 Role = Literal["clinical_staff", "billing_practitioner"]
@@ -57,13 +57,16 @@ class Month:
     first_day: date
     last_day: date
     key: str  # "YYYY-MM", which orders as text
+    year_before: date  # first day of the month 11 months earlier: the 12 months ending with it
 
     @staticmethod
     @functools.cache
     def of(year: int, month: int) -> Month:
         last = calendar.monthrange(year, month)[1]
+        first = date(year, month, 1)
+        key = f"{year:04d}-{month:02d}"
         return Month(
-            year, month, date(year, month, 1), date(year, month, last), f"{year:04d}-{month:02d}"
+            year, month, first, date(year, month, last), key, first_day_minus_months(first, 11)
         )
 
     def minus_months(self, n: int) -> date:
@@ -74,10 +77,19 @@ class Month:
         return self.key
 
 
+_window_starts: dict[tuple[date, int], date] = {}
+
+
 def first_day_minus_months(day: date, n: int) -> date:
     """The first day of `day`'s month, n months earlier (CCM-021's window start)."""
-    index = day.year * 12 + day.month - 1 - n
-    return date(index // 12, index % 12 + 1, 1)
+    key = (day, n)
+    found = _window_starts.get(key)
+    if found is None:
+        index = day.year * 12 + day.month - 1 - n
+        found = date(index // 12, index % 12 + 1, 1)
+        if len(_window_starts) < 1 << 16:
+            _window_starts[key] = found
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +162,11 @@ class PatientMonth:
 # --- results ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+# The per-line records are NamedTuples: immutable like frozen dataclasses, and about three
+# times cheaper to create, which matters at 50,000 patient-months a second (ADR 0003).
+
+
+class Line(NamedTuple):
     """One claim line: a code, its units, and what it rests on."""
 
     code: str
@@ -160,20 +175,44 @@ class Line:
     amount_cents: int  # national payment of the rules year x units (§2; not the charge)
     rules: tuple[str, ...]
     time_entries: tuple[int, ...] = ()  # indexes into PatientMonth.time
-    facts: tuple[str, ...] = ()
+    basis: tuple[tuple[str, object], ...] = ()  # (fact, value): consent date, minutes, ...
     date_of_service: date | None = None  # TCM: the face-to-face visit (BILL-005)
 
+    @property
+    def facts(self) -> tuple[str, ...]:
+        """The facts the line rests on, as text ("CCM consent 2025-12-01")."""
+        out = []
+        for name, value in self.basis:
+            if value is True:
+                out.append(name)
+            elif value is False or value is None:
+                out.append(f"{name}: no")
+            else:
+                out.append(f"{name} {value}")
+        return tuple(out)
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+
+class MinutesFact(NamedTuple):
+    """Countable minutes behind a line, formatted only when shown."""
+
+    total: int
+    staff: int
+    practitioner: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.total} ({self.staff} clinical staff, {self.practitioner} billing practitioner)"
+        )
+
+
+class Reason(NamedTuple):
     """Why a program bills nothing, saying what would make it billable."""
 
     rule: str
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class NotBillable:
+class NotBillable(NamedTuple):
     program: str
     reasons: tuple[Reason, ...]
 

@@ -15,7 +15,7 @@ from careloop.billing.engine.context import (
     uncounted_notes,
     visit_note,
 )
-from careloop.billing.engine.model import Line, Reason
+from careloop.billing.engine.model import Line, MinutesFact, Reason
 
 Option = list[tuple[str, int]]
 
@@ -32,19 +32,23 @@ def _start(ctx: Context, program: str) -> tuple[Outcome, Minutes]:
     return outcome, minutes
 
 
-def _minutes_fact(total: int, minutes: Minutes) -> str:
-    return f"{total} countable minutes ({minutes.staff} clinical staff, {minutes.practitioner} billing practitioner)"
+def _minutes_fact(total: int, minutes: Minutes) -> tuple[str, object]:
+    return ("countable minutes", MinutesFact(total, minutes.staff, minutes.practitioner))
 
 
 def _emit(
-    ctx: Context, outcome: Outcome, option: Option, entries: tuple[int, ...], facts: tuple[str, ...]
+    ctx: Context,
+    outcome: Outcome,
+    option: Option,
+    entries: tuple[int, ...],
+    basis: tuple[tuple[str, object], ...],
 ) -> None:
     codes = ctx.rules.codes
     program = outcome.program
     for code, units in option:
         rule = codes[code]
         outcome.lines.append(
-            Line(code, units, program, rule.amount_cents * units, (rule.rule,), entries, facts)
+            Line(code, units, program, rule.amount_cents * units, (rule.rule,), entries, basis)
         )
 
 
@@ -114,8 +118,8 @@ def _finish(
         entries, used = _staff_entries(ctx, minutes), total
     program = outcome.program
     facts = (
-        *ctx.facts(program),
-        f"{len(ctx.conditions)} chronic conditions",
+        *ctx.basis(program),
+        ("chronic conditions", len(ctx.conditions)),
         _minutes_fact(used, minutes),
     )
     _emit(ctx, outcome, chosen, entries, facts)
@@ -187,7 +191,7 @@ def evaluate_bhi(ctx: Context) -> Outcome:
         return outcome
     if outcome.reasons:
         return outcome
-    facts = (*ctx.facts("BHI"), _minutes_fact(total, minutes))
+    facts = (*ctx.basis("BHI"), _minutes_fact(total, minutes))
     _emit(ctx, outcome, option, _staff_entries(ctx, minutes), facts)
     return outcome
 
@@ -260,7 +264,7 @@ def evaluate_rpm(ctx: Context) -> Outcome:
         return outcome
     for reason in device_reasons + manage_reasons:
         outcome.notes.append(f"RPM: {reason.text} ({reason.rule})")
-    facts = (*ctx.facts("RPM"), f"{days} reading days", _minutes_fact(total, minutes))
+    facts = (*ctx.basis("RPM"), ("reading days", days), _minutes_fact(total, minutes))
     entries = tuple(sorted(minutes.staff_entries + minutes.practitioner_entries))
     for code, units in option:
         rule = codes[code]
@@ -299,7 +303,7 @@ def evaluate_apcm(ctx: Context) -> Outcome:
             best = (rank, rule)
     assert best is not None, "the rules year has no APCM level for the patient"
     rule = best[1]
-    facts = (*ctx.facts("APCM"), f"{count} chronic conditions", "QMB" if qmb else "not QMB")
+    facts = (*ctx.basis("APCM"), ("chronic conditions", count), ("QMB", qmb))
     outcome.lines.append(
         Line(
             rule.code, 1, "APCM", rule.amount_cents, (rule.rule, "APCM-001", "BILL-008"), (), facts

@@ -22,15 +22,11 @@ from careloop.billing.engine.model import (
     SETTINGS,
     CarePlan,
     Discharge,
-    Mdm,
     Month,
     OtherCode,
     Patient,
     PatientMonth,
-    Program,
-    Role,
     RpmMonth,
-    Setting,
     TimeEntry,
 )
 from careloop.billing.rules.settings import SettingError, Settings
@@ -78,7 +74,7 @@ class _Reader:
                 self.problems.append(f'missing field "{key}"{where}')
         return obj
 
-    def date(self, value: Any, path: str, nullable: bool = False) -> date | None:
+    def day(self, value: Any, path: str, nullable: bool = False) -> date | None:
         if value is None and nullable:
             return None
         if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
@@ -143,7 +139,7 @@ class _Reader:
                     f"{path}.{program}", f"unknown program (expected one of {', '.join(PROGRAMS)})"
                 )
                 continue
-            day = self.date(raw, f"{path}.{program}")
+            day = self.day(raw, f"{path}.{program}")
             if day is not None:
                 out[program] = day
         return MappingProxyType(out)
@@ -158,7 +154,7 @@ def _month(reader: _Reader, value: Any) -> Month | None:
         and value[5:].isdigit()
     ):
         number = int(value[5:])
-        if 1 <= number <= 12 and int(value[:4]) >= 1:
+        if 1 <= number <= 12 and int(value[:4]) >= 2:
             return Month.of(int(value[:4]), number)
     reader.fail("month", f"expected YYYY-MM, got {_show(value)}")
     return None
@@ -182,13 +178,13 @@ def _patient(reader: _Reader, value: Any) -> Patient:
     )
     return Patient(
         chronic_condition_codes=codes,
-        seen_by_billing_practitioner_on=reader.date(
+        seen_by_billing_practitioner_on=reader.day(
             obj.get("seen_by_billing_practitioner_on"),
             "patient.seen_by_billing_practitioner_on",
             nullable=True,
         ),
         qmb=reader.boolean(obj.get("qmb", False), "patient.qmb"),
-        deceased_on=reader.date(obj.get("deceased_on"), "patient.deceased_on", nullable=True),
+        deceased_on=reader.day(obj.get("deceased_on"), "patient.deceased_on", nullable=True),
         payer=reader.text(obj.get("payer", "medicare_ffs"), "patient.payer"),
     )
 
@@ -202,13 +198,13 @@ def _time_entry(reader: _Reader, value: Any, path: str) -> TimeEntry | None:
     role = reader.choice(obj.get("role"), f"{path}.role", ROLES)
     program = reader.choice(obj.get("program"), f"{path}.program", PROGRAMS)
     minutes = reader.count(obj.get("minutes"), f"{path}.minutes")
-    day = reader.date(obj.get("date"), f"{path}.date")
+    day = reader.day(obj.get("date"), f"{path}.date")
     inpatient = reader.boolean(
         obj.get("during_inpatient_stay", False), f"{path}.during_inpatient_stay"
     )
     if day is None or len(reader.problems) > before:
         return None
-    return TimeEntry(cast(Role, role), cast(Program, program), minutes, day, inpatient)
+    return TimeEntry(role, program, minutes, day, inpatient)
 
 
 def _other_code(reader: _Reader, value: Any, path: str) -> OtherCode | None:
@@ -228,16 +224,16 @@ def _discharge(reader: _Reader, value: Any) -> Discharge | None:
     obj = reader.fields(value, "discharge", allowed, ("date",))
     if obj is None:
         return None
-    left = reader.date(obj.get("date"), "discharge.date")
+    left = reader.day(obj.get("date"), "discharge.date")
     result = Discharge(
         discharged_on=left or date.min,
-        interactive_contact_on=reader.date(
+        interactive_contact_on=reader.day(
             obj.get("interactive_contact_on"), "discharge.interactive_contact_on", nullable=True
         ),
-        face_to_face_on=reader.date(
+        face_to_face_on=reader.day(
             obj.get("face_to_face_on"), "discharge.face_to_face_on", nullable=True
         ),
-        med_rec_on=reader.date(obj.get("med_rec_on"), "discharge.med_rec_on", nullable=True),
+        med_rec_on=reader.day(obj.get("med_rec_on"), "discharge.med_rec_on", nullable=True),
         discharged_from=reader.choice(
             obj.get("from", "inpatient"), "discharge.from", DISCHARGED_FROM
         ),
@@ -320,13 +316,13 @@ def parse_scenario(data: Any, settings: Settings | None = None) -> PatientMonth:
                 ),
             )
     result = PatientMonth(
-        month=month or Month.of(1, 1),
+        month=month or Month.of(2000, 1),  # a placeholder: the error is raised below
         patient=_patient(reader, obj.get("patient")),
-        setting=cast(Setting, reader.choice(obj.get("setting", "office"), "setting", SETTINGS)),
+        setting=reader.choice(obj.get("setting", "office"), "setting", SETTINGS),
         consents=reader.dates_by_program(obj.get("consents"), "consents"),
         revocations=reader.dates_by_program(obj.get("revocations"), "revocations"),
         care_plan=care_plan,
-        mdm=cast(Mdm, reader.choice(obj.get("mdm", "low"), "mdm", MDM_LEVELS)),
+        mdm=reader.choice(obj.get("mdm", "low"), "mdm", MDM_LEVELS),
         time=reader.items(obj.get("time"), "time", lambda v, p: _time_entry(reader, v, p)),
         other_codes=reader.items(
             obj.get("other_codes"), "other_codes", lambda v, p: _other_code(reader, v, p)

@@ -155,11 +155,15 @@ def evaluate_tcm(ctx: Context) -> Outcome:
     if reasons or code is None:
         return outcome
     assert seen is not None
-    facts = (
-        f"discharge {left.isoformat()} from {discharge.discharged_from} to {discharge.discharged_to}",
-        f"interactive contact {contact.isoformat() if contact else ''}",
-        f"medication reconciliation {med_rec.isoformat() if med_rec else ''}",
-        f"face-to-face visit {seen.isoformat()} (day {(seen - left).days}), MDM {ctx.pm.mdm}",
+    facts: tuple[tuple[str, object], ...] = (
+        ("discharge", left),
+        ("discharged from", discharge.discharged_from),
+        ("discharged to", discharge.discharged_to),
+        ("interactive contact", contact),
+        ("medication reconciliation", med_rec),
+        ("face-to-face visit", seen),
+        ("days after discharge", (seen - left).days),
+        ("MDM", ctx.pm.mdm),
     )
     outcome.lines.append(
         Line(

@@ -21,7 +21,7 @@ from careloop.billing.engine.scenario import ScenarioError
 from careloop.billing.rules import RulesError, UnknownRulesYear
 
 
-class Command(BaseCommand):
+class Command(BaseCommand):  # type: ignore[misc]  # Django ships no type stubs here
     help = (
         "Billing: explain what one patient-month bills and why (`billing explain --scenario FILE`)."
     )
