@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -18,6 +19,14 @@ from careloop.interop.synth.clock import DEFAULT_AS_OF
 from careloop.interop.synth.writer import generate
 
 TARGET_SECONDS = 30 * 60
+
+
+def _cpu_seconds() -> float:
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
 
 
 def main() -> None:
@@ -35,6 +44,7 @@ def main() -> None:
     out = args.out or tempfile.mkdtemp(prefix="careloop-generate-bench-")
     try:
         began = time.perf_counter()
+        cpu_before = _cpu_seconds()
         summary = generate(
             out,
             patients=args.patients,
@@ -44,6 +54,7 @@ def main() -> None:
             workers=args.workers,
         )
         seconds = time.perf_counter() - began
+        cpu = _cpu_seconds() - cpu_before
         size = sum(p.stat().st_size for p in summary.files)
     finally:
         if args.out is None:
@@ -62,6 +73,13 @@ def main() -> None:
         f"1,000,000 patients: {million / 60:.1f} min (extrapolated; target < {TARGET_SECONDS // 60} min: "
         f"{'met' if million < TARGET_SECONDS else 'NOT met'}), "
         f"about {size / summary.patients * 1e6 / 1e9:,.0f} GB"
+    )
+    # CPU time (this process and its workers) does not depend on what else runs on the machine:
+    # the rate two otherwise idle cores would give.
+    two_cores = 2 * summary.patients / cpu
+    print(
+        f"CPU {cpu:.1f} s ({cpu / summary.patients * 1000:.2f} ms/patient): on 2 idle cores "
+        f"{two_cores:,.0f} patients/s, 1,000,000 patients in {1_000_000 / two_cores / 60:.1f} min"
     )
     print("per resource type:")
     for kind, count in summary.counts.items():

@@ -8,12 +8,15 @@ service. Amounts are allowed amounts of the right order for Medicare, not fee sc
 
 from __future__ import annotations
 
+from orjson import Fragment
+
 from careloop.core.codesystems import (
     BB_EOB_TYPE,
     CLAIM_TYPE,
     CMS_PLACE_OF_SERVICE,
     CPT,
     HCPCS,
+    ICD10CM,
     ICD10PCS,
 )
 
@@ -25,11 +28,12 @@ from .codes import (
     DIAGNOSIS_TYPE,
     NUBC_REVENUE,
 )
+from .templates import frag
 
-_PROFESSIONAL = {"system": CLAIM_TYPE, "code": "professional", "display": "Professional"}
-_INSTITUTIONAL = {"system": CLAIM_TYPE, "code": "institutional", "display": "Institutional"}
+_PROFESSIONAL = {"system": CLAIM_TYPE, "code": "professional"}
+_INSTITUTIONAL = {"system": CLAIM_TYPE, "code": "institutional"}
 EOB_TYPES = {
-    kind: {"coding": [{"system": BB_EOB_TYPE, "code": kind}, claim_type]}
+    kind: frag({"coding": [{"system": BB_EOB_TYPE, "code": kind}, claim_type]})
     for kind, claim_type in (
         ("CARRIER", _PROFESSIONAL),
         ("OUTPATIENT", _INSTITUTIONAL),
@@ -39,7 +43,7 @@ EOB_TYPES = {
     )
 }
 PLACE_OF_SERVICE = {
-    code: {"coding": [{"system": CMS_PLACE_OF_SERVICE, "code": code, "display": display}]}
+    code: frag({"coding": [{"system": CMS_PLACE_OF_SERVICE, "code": code, "display": display}]})
     for code, display in (
         ("02", "Telehealth Provided Other than in Patient's Home"),
         ("10", "Telehealth Provided in Patient's Home"),
@@ -53,19 +57,24 @@ PLACE_OF_SERVICE = {
     )
 }
 _HCPCS_CODES = frozenset(code for code in CPT_DISPLAY if code[0].isalpha())
+# CPT/HCPCS CodeableConcepts with displays (Procedure.code) and bare (claim lines).
 PRODUCT = {
-    code: {
-        "coding": [
-            {"system": HCPCS if code in _HCPCS_CODES else CPT, "code": code, "display": display}
-        ]
-    }
+    code: frag(
+        {
+            "coding": [
+                {"system": HCPCS if code in _HCPCS_CODES else CPT, "code": code, "display": display}
+            ]
+        }
+    )
     for code, display in CPT_DISPLAY.items()
 }
-PRODUCT_NONE = {
-    "coding": [{"system": DATA_ABSENT, "code": "not-applicable", "display": "Not Applicable"}]
+_LINE_PRODUCT = {
+    code: frag({"coding": [{"system": HCPCS if code in _HCPCS_CODES else CPT, "code": code}]})
+    for code in CPT_DISPLAY
 }
+_LINE_PRODUCT[None] = frag({"coding": [{"system": DATA_ABSENT, "code": "not-applicable"}]})
 REVENUE = {
-    code: {"coding": [{"system": NUBC_REVENUE, "code": code, "display": display}]}
+    code: frag({"coding": [{"system": NUBC_REVENUE, "code": code, "display": display}]})
     for code, display in (
         ("0120", "Room & Board - Semi-private"),
         ("0250", "Pharmacy"),
@@ -76,18 +85,28 @@ REVENUE = {
         ("0191", "Subacute care, level I"),
     )
 }
-_PRINCIPAL = [
-    {"coding": [{"system": DIAGNOSIS_TYPE, "code": "principal", "display": "Principal Diagnosis"}]}
-]
-_ROLE_PRIMARY = {
-    "coding": [{"system": CARE_TEAM_ROLE, "code": "primary", "display": "Primary provider"}]
-}
-_SUBMITTED = {
-    "coding": [{"system": ADJUDICATION, "code": "submitted", "display": "Submitted Amount"}]
-}
-_BENEFIT = {"coding": [{"system": ADJUDICATION, "code": "benefit", "display": "Benefit Amount"}]}
-_ELIGIBLE = {"coding": [{"system": ADJUDICATION, "code": "eligible", "display": "Eligible Amount"}]}
-PCS_CODING = {}  # filled lazily: code -> CodeableConcept
+_PRINCIPAL = [{"coding": [{"system": DIAGNOSIS_TYPE, "code": "principal"}]}]
+_CARE_TEAM_ROLE = frag({"coding": [{"system": CARE_TEAM_ROLE, "code": "primary"}]})
+_SUBMITTED = frag({"coding": [{"system": ADJUDICATION, "code": "submitted"}]})
+_BENEFIT = frag({"coding": [{"system": ADJUDICATION, "code": "benefit"}]})
+_DIAGNOSIS: dict[tuple[int, str], Fragment] = {}  # (sequence, ICD-10-CM code) -> diagnosis entry
+_PCS: dict[str, Fragment] = {}
+_CARE_TEAM_SEQUENCE = frag([1])
+_DX_SEQUENCES = [frag(list(range(1, n + 1))) for n in range(5)]
+_ONE = frag({"value": 1})
+
+
+def _diagnosis(n: int, code: str) -> Fragment:
+    entry = _DIAGNOSIS.get((n, code))
+    if entry is None:
+        value = {
+            "sequence": n,
+            "diagnosisCodeableConcept": {"coding": [{"system": ICD10CM, "code": code}]},
+        }
+        if n == 1:
+            value["type"] = _PRINCIPAL
+        entry = _DIAGNOSIS[(n, code)] = frag(value)
+    return entry
 
 
 def _money(value: float) -> dict:
@@ -106,36 +125,37 @@ def eob(
     provider: dict,
     clinician: dict | None,
     coverage: dict,
-    diagnoses: list[dict],
+    diagnoses: list[str],
     lines: list[tuple],
     pos: str,
     encounter: dict,
     procedures: list[tuple[str, str, str]] | None = None,
 ) -> dict:
-    """One claim. `diagnoses` are ICD-10-CM codings, principal first; `lines` are
+    """One claim. `diagnoses` are ICD-10-CM codes, principal first; `lines` are
     (product code or None, revenue code or None, served date, allowed amount, quantity)."""
     location = PLACE_OF_SERVICE[pos]
-    dx_sequences = list(range(1, min(len(diagnoses), 4) + 1))
+    dx_sequences = _DX_SEQUENCES[min(len(diagnoses), 4)]
+    encounters = [encounter]
     items = []
     allowed = 0.0
     for n, (product, revenue, served, amount, quantity) in enumerate(lines, 1):
         item = {
             "sequence": n,
-            "productOrService": PRODUCT[product] if product else PRODUCT_NONE,
+            "productOrService": _LINE_PRODUCT[product],
             "servicedDate": served,
             "locationCodeableConcept": location,
-            "quantity": {"value": quantity},
-            "net": _money(amount),
-            "encounter": [encounter],
+            "quantity": _ONE if quantity == 1 else {"value": quantity},
+            "net": {"value": round(amount, 2), "currency": "USD"},
+            "encounter": encounters,
             "diagnosisSequence": dx_sequences,
         }
         if clinician is not None:
-            item["careTeamSequence"] = [1]
+            item["careTeamSequence"] = _CARE_TEAM_SEQUENCE
         if revenue:
             item["revenue"] = REVENUE[revenue]
         items.append(item)
         allowed += amount
-    paid = allowed * 0.8
+    paid = {"value": round(allowed * 0.8, 2), "currency": "USD"}
     res = {
         "resourceType": "ExplanationOfBenefit",
         "id": eid,
@@ -148,35 +168,32 @@ def eob(
         "insurer": insurer,
         "provider": provider,
         "outcome": "complete",
-        "diagnosis": [
-            {"sequence": n, "diagnosisCodeableConcept": {"coding": [coding]}, "type": _PRINCIPAL}
-            if n == 1
-            else {"sequence": n, "diagnosisCodeableConcept": {"coding": [coding]}}
-            for n, coding in enumerate(diagnoses, 1)
-        ],
+        "diagnosis": [_diagnosis(n, code) for n, code in enumerate(diagnoses, 1)],
         "insurance": [{"focal": True, "coverage": coverage}],
         "item": items,
         "total": [
-            {"category": _SUBMITTED, "amount": _money(allowed * 1.6)},
-            {"category": _ELIGIBLE, "amount": _money(allowed)},
-            {"category": _BENEFIT, "amount": _money(paid)},
+            {
+                "category": _SUBMITTED,
+                "amount": {"value": round(allowed * 1.6, 2), "currency": "USD"},
+            },
+            {"category": _BENEFIT, "amount": paid},
         ],
-        "payment": {"amount": _money(paid)},
+        "payment": {"amount": paid},
     }
     if clinician is not None:
-        res["careTeam"] = [{"sequence": 1, "provider": clinician, "role": _ROLE_PRIMARY}]
+        res["careTeam"] = [{"sequence": 1, "provider": clinician, "role": _CARE_TEAM_ROLE}]
     if procedures:
         res["procedure"] = [
-            {"sequence": n, "date": when, "procedureCodeableConcept": _pcs(code, display)}
+            {"sequence": n, "date": when, "procedureCodeableConcept": pcs_concept(code, display)}
             for n, (code, display, when) in enumerate(procedures, 1)
         ]
     return res
 
 
-def _pcs(code: str, display: str) -> dict:
-    concept = PCS_CODING.get(code)
+def pcs_concept(code: str, display: str) -> Fragment:
+    concept = _PCS.get(code)
     if concept is None:
-        concept = PCS_CODING[code] = {
-            "coding": [{"system": ICD10PCS, "code": code, "display": display}]
-        }
+        concept = _PCS[code] = frag(
+            {"coding": [{"system": ICD10PCS, "code": code, "display": display}]}
+        )
     return concept

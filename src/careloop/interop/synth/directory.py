@@ -12,6 +12,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from orjson import Fragment
+
 from careloop.core.codesystems import IDENTIFIER_TYPE, NPI
 
 from .codes import (
@@ -23,6 +25,7 @@ from .codes import (
     ROLE_CODE,
 )
 from .places import CITIES, FEMALE_NAMES, MALE_NAMES, STREETS, SURNAMES
+from .templates import frag
 
 REGION_SIZE = 5000
 
@@ -59,8 +62,11 @@ def _npi_for(seed: int, slot: int) -> str:
     return npi((slot * 7_777_777 + seed * 104_729) % 100_000_000)
 
 
-def _ref(kind: str, rid: str, display: str) -> dict:
-    return {"reference": f"{kind}/{rid}", "display": display}
+def _ref(kind: str, rid: str, display: str | None = None) -> Fragment:
+    value = {"reference": f"{kind}/{rid}"}
+    if display:
+        value["display"] = display
+    return frag(value)
 
 
 def _npi_identifier(value: str) -> list[dict]:
@@ -84,9 +90,9 @@ def _npi_identifier(value: str) -> list[dict]:
 
 @dataclass
 class Practice:
-    org: dict  # Reference
-    location: dict
-    clinicians: list[dict]  # Practitioner references
+    org: Fragment  # Reference
+    location: Fragment
+    clinicians: list[Fragment]  # Practitioner references
 
 
 @dataclass
@@ -97,15 +103,15 @@ class Region:
     zip3: str
     area: str
     tz: int
-    hospital: dict = field(default_factory=dict)
-    ed_location: dict = field(default_factory=dict)
-    hospital_location: dict = field(default_factory=dict)
-    snf: dict = field(default_factory=dict)
-    snf_location: dict = field(default_factory=dict)
-    hha: dict = field(default_factory=dict)
+    hospital: Fragment | None = None
+    ed_location: Fragment | None = None
+    hospital_location: Fragment | None = None
+    snf: Fragment | None = None
+    snf_location: Fragment | None = None
+    hha: Fragment | None = None
     practices: list[Practice] = field(default_factory=list)
-    emergency: list[dict] = field(default_factory=list)
-    hospitalists: list[dict] = field(default_factory=list)
+    emergency: list[Fragment] = field(default_factory=list)
+    hospitalists: list[Fragment] = field(default_factory=list)
     resources: dict[str, list[dict]] = field(default_factory=dict)
 
 
@@ -167,7 +173,7 @@ def build_region(seed: int, number: int) -> Region:
         if part_of:
             res["partOf"] = part_of
         orgs.append(res)
-        return _ref("Organization", res["id"], name)
+        return _ref("Organization", res["id"])
 
     def location(
         key: str, name: str, role: tuple[str, str], org: dict, part_of: dict | None = None
@@ -186,7 +192,7 @@ def build_region(seed: int, number: int) -> Region:
         if part_of:
             res["partOf"] = part_of
         locations.append(res)
-        return _ref("Location", res["id"], name)
+        return _ref("Location", res["id"])
 
     def practitioner(taxonomy: tuple[str, str]) -> dict:
         nonlocal slot
@@ -216,7 +222,7 @@ def build_region(seed: int, number: int) -> Region:
             ],
         }
         practitioners.append(res)
-        return _ref("Practitioner", res["id"], f"{given} {family}, {degree}")
+        return _ref("Practitioner", res["id"])
 
     system = organization("hs", f"{city} Health System{suffix}", "prov")
     region.hospital = organization("hosp", f"{city} General Hospital{suffix}", "prov", system)

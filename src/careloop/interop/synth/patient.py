@@ -12,6 +12,7 @@ import random
 from datetime import date
 
 import orjson
+from orjson import Fragment
 
 from careloop.core.codesystems import (
     COVERAGE_KIND,
@@ -29,6 +30,7 @@ from .clock import Clock
 from .codes import CHRONIC_CODES, DIALYSIS, ESRD
 from .directory import REGION_SIZE, Region, build_region, ma_plan_refs
 from .places import FEMALE_NAMES, MALE_NAMES, STREETS, SURNAMES
+from .templates import frag
 
 RESOURCE_TYPES = (
     "Patient",
@@ -45,7 +47,7 @@ RESOURCE_TYPES = (
     "AllergyIntolerance",
     "ExplanationOfBenefit",
 )
-CMS = {"display": "Centers for Medicare and Medicaid Services"}
+CMS = frag({"display": "Centers for Medicare and Medicaid Services"})
 _MR = {"coding": [{"system": IDENTIFIER_TYPE, "code": "MR", "display": "Medical record number"}]}
 _MC = {
     "coding": [{"system": IDENTIFIER_TYPE, "code": "MC", "display": "Patient's Medicare number"}]
@@ -138,13 +140,12 @@ class Person:
         self.ctx = ctx
         self.index = index
         self.pid = f"syn{ctx.seed}-{index}"
-        self.ref = {"reference": f"Patient/{self.pid}"}
+        self.ref = frag({"reference": f"Patient/{self.pid}"})
         self.rng = random.Random(f"careloop-synth:{ctx.seed}:{index}")
         self._ids: dict[str, int] = {}
         out = ctx.out
         self._out = out
-        self.visits: list[tuple[int, dict]] = []
-        self.discharges: list[int] = []
+        self.visits: list[tuple[int, Fragment]] = []
 
     def next_id(self, prefix: str) -> str:
         n = self._ids.get(prefix, 0) + 1
@@ -154,11 +155,8 @@ class Person:
     def emit(self, kind: str, resource: dict) -> None:
         self._out[kind].append(orjson.dumps(resource))
 
-    def note_visit(self, day: int, enc: dict) -> None:
+    def note_visit(self, day: int, enc: Fragment) -> None:
         self.visits.append((day, enc))
-
-    def note_discharge(self, day: int) -> None:
-        self.discharges.append(day)
 
     # -- who --------------------------------------------------------------------------
     def draw(self) -> None:
@@ -392,7 +390,7 @@ class Person:
             if extension:
                 res["extension"] = extension
             self.emit("Coverage", res)
-            refs[part] = {"reference": f"Coverage/{cid}"}
+            refs[part] = frag({"reference": f"Coverage/{cid}"})
 
         coverage("part-a", self.medicare_start, CMS)
         coverage("part-b", self.part_b_start, CMS)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from careloop.core.codesystems import CVX, ICD10PCS, RXNORM, SNOMED
+from careloop.core.codesystems import CVX, RXNORM, SNOMED
 
 from . import templates as T
-from .claims import PRODUCT
+from .claims import PRODUCT, pcs_concept
 from .codes import (
     ALLERGIES,
     ALLERGY_CLINICAL,
@@ -80,7 +80,7 @@ def conditions(ctx, p) -> None:
         )
 
 
-def encounter_diagnosis(p, icd: str, onset: str, abatement_day: int, enc: dict) -> None:
+def encounter_diagnosis(p, icd: str, onset: str, abatement_day: int, enc) -> None:
     """A resolved encounter diagnosis (the principal diagnosis of a stay)."""
     clock = p.ctx.clock
     coding = T.ICD[icd]
@@ -105,7 +105,7 @@ def encounter_diagnosis(p, icd: str, onset: str, abatement_day: int, enc: dict) 
 def procedure(
     p, code: str, performed: str, enc: dict | None, pcs_display: str | None = None
 ) -> None:
-    concept = {"coding": [T.coding(ICD10PCS, code, pcs_display)]} if pcs_display else PRODUCT[code]
+    concept = pcs_concept(code, pcs_display) if pcs_display else PRODUCT[code]
     res = {
         "resourceType": "Procedure",
         "id": p.next_id("x"),

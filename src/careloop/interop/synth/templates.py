@@ -1,11 +1,13 @@
 """Prebuilt, shared pieces of resources (codings, categories, codes).
 
-Resources reuse these objects instead of building them again for each patient: orjson
-serializes a shared dict as fast as a fresh one, and building nothing is the fastest way to
-build it. Nothing here may be mutated.
+Most are `orjson.Fragment`s: JSON serialized once, when the module loads, and copied as
+bytes into every resource that uses them, so the per-resource work is only the part that
+varies. The plain dicts (`ICD`, `SCT`) serve code that reads codes and displays.
 """
 
 from __future__ import annotations
+
+from orjson import Fragment, dumps
 
 from careloop.core.codesystems import (
     ADMIT_SOURCE,
@@ -40,6 +42,11 @@ def coding(system: str, code: str, display: str) -> dict:
     return {"system": system, "code": code, "display": display}
 
 
+def frag(value) -> Fragment:
+    """`value` serialized once."""
+    return Fragment(dumps(value))
+
+
 # ICD-10-CM and SNOMED CT codings of every diagnosis the generator uses.
 ICD: dict[str, dict] = {}
 SCT: dict[str, dict] = {}
@@ -62,7 +69,8 @@ ICD["Z09"] = coding(
     "Z09",
     "Encounter for follow-up examination after completed treatment for conditions other than malignant neoplasm",
 )
-REASON = {code: [{"coding": [c]}] for code, c in ICD.items()}
+# ICD-10-CM CodeableConcepts (reasonCode entries).
+ICD_CC = {code: frag({"coding": [c]}) for code, c in ICD.items()}
 
 CLASS = {
     code: coding(ENCOUNTER_CLASS, code, display)
@@ -78,7 +86,7 @@ CLASS = {
 }
 _HCPCS = frozenset(code for code in CPT_DISPLAY if code[0].isalpha())
 ENC_TYPE = {
-    code: [{"coding": [coding(HCPCS if code in _HCPCS else CPT, code, display)], "text": display}]
+    code: [{"coding": [coding(HCPCS if code in _HCPCS else CPT, code, display)]}]
     for code, display in CPT_DISPLAY.items()
 }
 ENC_TYPE["inpatient"] = [
@@ -168,11 +176,11 @@ VITAL_SIGNS = [{"coding": [coding(OBSERVATION_CATEGORY, "vital-signs", "Vital Si
 LABORATORY = [{"coding": [coding(OBSERVATION_CATEGORY, "laboratory", "Laboratory")]}]
 
 
-def loinc(code: str, display: str, text: str | None = None) -> dict:
-    return {"coding": [coding(LOINC, code, display)], "text": text or display}
+def loinc(code: str, display: str) -> dict:
+    return {"coding": [coding(LOINC, code, display)]}
 
 
-BP_PANEL = loinc("85354-9", "Blood pressure panel with all children optional", "Blood pressure")
+BP_PANEL = loinc("85354-9", "Blood pressure panel with all children optional")
 SYSTOLIC = loinc("8480-6", "Systolic blood pressure")
 DIASTOLIC = loinc("8462-4", "Diastolic blood pressure")
 # key -> (code concept, unit, UCUM code, category)
@@ -181,7 +189,7 @@ MEASURES = {
     "bmi": (loinc("39156-5", "Body mass index (BMI) [Ratio]"), "kg/m2", "kg/m2", VITAL_SIGNS),
     "heart_rate": (loinc("8867-4", "Heart rate"), "/min", "/min", VITAL_SIGNS),
     "hba1c": (
-        loinc("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", "Hemoglobin A1c"),
+        loinc("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood"),
         "%",
         "%",
         LABORATORY,
@@ -190,26 +198,25 @@ MEASURES = {
         loinc(
             "62238-1",
             "Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum, Plasma or Blood by Creatinine-based formula (CKD-EPI)",
-            "eGFR",
         ),
         "mL/min/{1.73_m2}",
         "mL/min/{1.73_m2}",
         LABORATORY,
     ),
     "hemoglobin": (
-        loinc("718-7", "Hemoglobin [Mass/volume] in Blood", "Hemoglobin"),
+        loinc("718-7", "Hemoglobin [Mass/volume] in Blood"),
         "g/dL",
         "g/dL",
         LABORATORY,
     ),
     "sodium": (
-        loinc("2951-2", "Sodium [Moles/volume] in Serum or Plasma", "Sodium"),
+        loinc("2951-2", "Sodium [Moles/volume] in Serum or Plasma"),
         "mmol/L",
         "mmol/L",
         LABORATORY,
     ),
     "cholesterol": (
-        loinc("2093-3", "Cholesterol [Mass/volume] in Serum or Plasma", "Total cholesterol"),
+        loinc("2093-3", "Cholesterol [Mass/volume] in Serum or Plasma"),
         "mg/dL",
         "mg/dL",
         LABORATORY,
@@ -223,3 +230,18 @@ PROBLEM_LIST = [{"coding": [coding(CONDITION_CATEGORY, "problem-list-item", "Pro
 ENCOUNTER_DIAGNOSIS = [
     {"coding": [coding(CONDITION_CATEGORY, "encounter-diagnosis", "Encounter Diagnosis")]}
 ]
+
+# Serialized once (see the module docstring).
+CLASS = {key: frag(value) for key, value in CLASS.items()}
+ENC_TYPE = {key: frag(value) for key, value in ENC_TYPE.items()}
+ADMIT = {key: frag(value) for key, value in ADMIT.items()}
+DISCHARGE = {key: frag(value) for key, value in DISCHARGE.items()}
+MEASURES = {
+    key: (frag(code), unit, ucum, frag(category))
+    for key, (code, unit, ucum, category) in MEASURES.items()
+}
+PPRF, ATND, VITAL_SIGNS, LABORATORY = frag(PPRF), frag(ATND), frag(VITAL_SIGNS), frag(LABORATORY)
+BP_PANEL, SYSTOLIC, DIASTOLIC = frag(BP_PANEL), frag(SYSTOLIC), frag(DIASTOLIC)
+CONDITION_ACTIVE, CONDITION_RESOLVED = frag(CONDITION_ACTIVE), frag(CONDITION_RESOLVED)
+CONDITION_CONFIRMED, PROBLEM_LIST = frag(CONDITION_CONFIRMED), frag(PROBLEM_LIST)
+ENCOUNTER_DIAGNOSIS = frag(ENCOUNTER_DIAGNOSIS)

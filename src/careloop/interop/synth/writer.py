@@ -27,7 +27,7 @@ from .directory import REGION_SIZE
 from .patient import RESOURCE_TYPES, Context, build_patient
 
 CHUNK_SIZE = 250
-GZIP_LEVEL = 6
+GZIP_LEVEL = 1  # fast: ~110 MB/s a core, ~20x smaller; level 6 is 3x slower for 1.5x less
 
 _context: Context | None = None
 
