@@ -126,3 +126,17 @@ def test_the_engine_and_rules_import_nothing_from_django() -> None:
         [sys.executable, "-c", code, str(SHARED / "mix-01.json")], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_published_schema_names_every_field_and_setting() -> None:
+    import json
+    from pathlib import Path
+
+    from careloop.billing.engine import scenario
+    from careloop.billing.rules.settings import SETTING_NAMES
+
+    schema = json.loads(
+        (Path(__file__).resolve().parents[2] / "docs" / "billing-scenario.schema.json").read_text()
+    )
+    assert set(schema["properties"]) == set(scenario._TOP)
+    assert set(schema["properties"]["config"]["properties"]) == set(SETTING_NAMES)
