@@ -449,3 +449,29 @@ def test_concurrent_processes_on_a_sqlite_file_do_not_fork_the_chain(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "audit_changeevent: 40 events checked, intact" in done.stdout
     assert "audit trail intact: 80 events checked" in done.stdout
+
+
+# --- the request context ---------------------------------------------------------------
+
+
+def test_middleware_carries_the_request_id_and_source_screen_to_the_events(rf, cm_a, patient_a):
+    from careloop.audit.middleware import AuditContextMiddleware
+    from careloop.audit.services import current_request_id, current_source
+    from careloop.web.middleware import RequestIdMiddleware
+
+    def chart(request):
+        record_access(
+            actor=request.user, organization=patient_a.organization, patient_ids=[patient_a],
+            view="web:patient_chart", purpose="treatment",
+        )  # fmt: skip
+        from django.http import HttpResponse
+
+        return HttpResponse("ok")
+
+    request = rf.get("/patients/1/", HTTP_X_REQUEST_ID="abc123")
+    request.user = cm_a
+    response = RequestIdMiddleware(AuditContextMiddleware(chart))(request)
+    assert response["X-Request-Id"] == "abc123"
+    event = AccessEvent.objects.get()
+    assert (event.request_id, event.source, event.username) == ("abc123", "screen", "cm_a")
+    assert (current_request_id(), current_source()) == (None, "cli")  # reset after the request
