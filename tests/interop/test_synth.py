@@ -369,3 +369,27 @@ def test_care_gap_evidence_exists(resources):
     }
     assert {"atorvastatin", "simvastatin", "lisinopril"} <= meds
     assert resources["AllergyIntolerance"]
+
+
+def test_careloop_generate_command(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "cli"
+    # Another hash seed than this process: set iteration order must not leak into the output.
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    run = subprocess.run(
+        [sys.executable, "-m", "careloop.cli", "generate", "--patients", "40", "--seed", "4", "--out", str(out),
+         "--workers", "2"],
+        capture_output=True, text=True, timeout=300, check=False, env=env,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "40 patients" in run.stdout and "as of 2026-12-01" in run.stdout
+    generate(tmp_path / "api", patients=40, seed=4, as_of=AS_OF, workers=1)
+    assert digest(out) == digest(tmp_path / "api")
+    bad = subprocess.run(
+        [sys.executable, "-m", "careloop.cli", "generate", "--patients", "5", "--out", str(out), "--as-of", "soon"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert bad.returncode != 0 and "--as-of" in bad.stderr

@@ -47,7 +47,7 @@ class Care(Stays):
             reason = ACUTE_ED[rng.randrange(len(ACUTE_ED))][0]
             diagnoses = [reason, *self.dx(day, 3)]
             physician = region.emergency[rng.randrange(len(region.emergency))]
-            observation = rng.random() < 0.1 and day + 1 <= p.last_day
+            observation = rng.random() < 0.1 and day + 3 <= p.last_day
             enc = self.encounter(
                 "EMER", level, clock.instant(day, start, tz), clock.instant(day, end, tz),
                 physician, region.hospital, region.ed_location, diagnoses[:1],

@@ -30,105 +30,34 @@ ENCOUNTER_KIND = f"{CARELOOP}/CodeSystem/encounter-kind"
 # Chronic conditions: key -> variants (ICD-10-CM code, display, SNOMED CT code or "", display,
 # weight). ICD-10-CM codes are all in the CCW reference list of their condition (2024-02),
 # except G20.A1 (Parkinson's, ICD-10-CM FY2024 split of G20).
+# fmt: off
 CHRONIC_CODES: dict[str, tuple[tuple[str, str, str, str, float], ...]] = {
     "hypertension": (
         ("I10", "Essential (primary) hypertension", "59621000", "Essential hypertension", 1.0),
     ),
     "hyperlipidemia": (
         ("E78.5", "Hyperlipidemia, unspecified", "55822004", "Hyperlipidemia", 0.7),
-        (
-            "E78.00",
-            "Pure hypercholesterolemia, unspecified",
-            "13644009",
-            "Hypercholesterolemia",
-            0.3,
-        ),
+        ("E78.00", "Pure hypercholesterolemia, unspecified", "13644009", "Hypercholesterolemia", 0.3),
     ),
     "ischemic_heart_disease": (
-        (
-            "I25.10",
-            "Atherosclerotic heart disease of native coronary artery without angina pectoris",
-            "53741008",
-            "Coronary arteriosclerosis",
-            1.0,
-        ),
+        ("I25.10", "Atherosclerotic heart disease of native coronary artery without angina pectoris", "53741008", "Coronary arteriosclerosis", 1.0),
     ),
     "diabetes": (
-        (
-            "E11.9",
-            "Type 2 diabetes mellitus without complications",
-            "44054006",
-            "Diabetes mellitus type 2",
-            0.55,
-        ),
+        ("E11.9", "Type 2 diabetes mellitus without complications", "44054006", "Diabetes mellitus type 2", 0.55),
         ("E11.65", "Type 2 diabetes mellitus with hyperglycemia", "", "", 0.2),
-        (
-            "E11.40",
-            "Type 2 diabetes mellitus with diabetic neuropathy, unspecified",
-            "368581000119106",
-            "Neuropathy due to type 2 diabetes mellitus",
-            0.15,
-        ),
-        (
-            "E11.22",
-            "Type 2 diabetes mellitus with diabetic chronic kidney disease",
-            "127013003",
-            "Disorder of kidney due to diabetes mellitus",
-            0.1,
-        ),
+        ("E11.40", "Type 2 diabetes mellitus with diabetic neuropathy, unspecified", "368581000119106", "Neuropathy due to type 2 diabetes mellitus", 0.15),
+        ("E11.22", "Type 2 diabetes mellitus with diabetic chronic kidney disease", "127013003", "Disorder of kidney due to diabetes mellitus", 0.1),
     ),
     "ckd": (
-        (
-            "N18.2",
-            "Chronic kidney disease, stage 2 (mild)",
-            "431856006",
-            "Chronic kidney disease stage 2",
-            0.2,
-        ),
-        (
-            "N18.31",
-            "Chronic kidney disease, stage 3a",
-            "700378005",
-            "Chronic kidney disease stage 3a",
-            0.4,
-        ),
-        (
-            "N18.32",
-            "Chronic kidney disease, stage 3b",
-            "700379002",
-            "Chronic kidney disease stage 3b",
-            0.25,
-        ),
-        (
-            "N18.4",
-            "Chronic kidney disease, stage 4 (severe)",
-            "431857002",
-            "Chronic kidney disease stage 4",
-            0.1,
-        ),
-        (
-            "N18.5",
-            "Chronic kidney disease, stage 5",
-            "433146000",
-            "Chronic kidney disease stage 5",
-            0.05,
-        ),
+        ("N18.2", "Chronic kidney disease, stage 2 (mild)", "431856006", "Chronic kidney disease stage 2", 0.2),
+        ("N18.31", "Chronic kidney disease, stage 3a", "700378005", "Chronic kidney disease stage 3a", 0.4),
+        ("N18.32", "Chronic kidney disease, stage 3b", "700379002", "Chronic kidney disease stage 3b", 0.25),
+        ("N18.4", "Chronic kidney disease, stage 4 (severe)", "431857002", "Chronic kidney disease stage 4", 0.1),
+        ("N18.5", "Chronic kidney disease, stage 5", "433146000", "Chronic kidney disease stage 5", 0.05),
     ),
     "arthritis": (
-        (
-            "M17.0",
-            "Bilateral primary osteoarthritis of knee",
-            "239873007",
-            "Osteoarthritis of knee",
-            0.45,
-        ),
-        (
-            "M19.90",
-            "Unspecified osteoarthritis, unspecified site",
-            "396275006",
-            "Osteoarthritis",
-            0.4,
-        ),
+        ("M17.0", "Bilateral primary osteoarthritis of knee", "239873007", "Osteoarthritis of knee", 0.45),
+        ("M19.90", "Unspecified osteoarthritis, unspecified site", "396275006", "Osteoarthritis", 0.4),
         ("M06.9", "Rheumatoid arthritis, unspecified", "69896004", "Rheumatoid arthritis", 0.15),
     ),
     "heart_failure": (
@@ -138,132 +67,68 @@ CHRONIC_CODES: dict[str, tuple[tuple[str, str, str, str, float], ...]] = {
     ),
     "depression": (
         ("F32.A", "Depression, unspecified", "35489007", "Depressive disorder", 0.5),
-        (
-            "F32.9",
-            "Major depressive disorder, single episode, unspecified",
-            "370143000",
-            "Major depressive disorder",
-            0.3,
-        ),
+        ("F32.9", "Major depressive disorder, single episode, unspecified", "370143000", "Major depressive disorder", 0.3),
         ("F33.1", "Major depressive disorder, recurrent, moderate", "", "", 0.2),
     ),
     "copd": (
-        (
-            "J44.9",
-            "Chronic obstructive pulmonary disease, unspecified",
-            "13645005",
-            "Chronic obstructive lung disease",
-            1.0,
-        ),
+        ("J44.9", "Chronic obstructive pulmonary disease, unspecified", "13645005", "Chronic obstructive lung disease", 1.0),
     ),
     "dementia": (
         ("G30.9", "Alzheimer's disease, unspecified", "26929004", "Alzheimer's disease", 0.4),
-        (
-            "F03.90",
-            "Unspecified dementia, unspecified severity, without behavioral disturbance, psychotic "
-            "disturbance, mood disturbance, and anxiety",
-            "52448006",
-            "Dementia",
-            0.6,
-        ),
+        ("F03.90", "Unspecified dementia, unspecified severity, without behavioral disturbance, psychotic disturbance, mood disturbance, and anxiety", "52448006", "Dementia", 0.6),
     ),
     "atrial_fibrillation": (
         ("I48.91", "Unspecified atrial fibrillation", "49436004", "Atrial fibrillation", 0.7),
         ("I48.20", "Chronic atrial fibrillation, unspecified", "", "", 0.3),
     ),
     "cancer_breast": (
-        (
-            "C50.911",
-            "Malignant neoplasm of unspecified site of right female breast",
-            "254837009",
-            "Malignant neoplasm of breast",
-            1.0,
-        ),
+        ("C50.911", "Malignant neoplasm of unspecified site of right female breast", "254837009", "Malignant neoplasm of breast", 1.0),
     ),
     "cancer_prostate": (
         ("C61", "Malignant neoplasm of prostate", "399068003", "Malignant tumor of prostate", 1.0),
     ),
     "cancer_colorectal": (
-        (
-            "C18.9",
-            "Malignant neoplasm of colon, unspecified",
-            "363406005",
-            "Malignant neoplasm of colon",
-            1.0,
-        ),
+        ("C18.9", "Malignant neoplasm of colon, unspecified", "363406005", "Malignant neoplasm of colon", 1.0),
     ),
     "cancer_lung": (
-        (
-            "C34.90",
-            "Malignant neoplasm of unspecified part of unspecified bronchus or lung",
-            "363358000",
-            "Malignant tumor of lung",
-            1.0,
-        ),
+        ("C34.90", "Malignant neoplasm of unspecified part of unspecified bronchus or lung", "363358000", "Malignant tumor of lung", 1.0),
     ),
-    "asthma": (("J45.909", "Unspecified asthma, uncomplicated", "195967001", "Asthma", 1.0),),
+    "asthma": (
+        ("J45.909", "Unspecified asthma, uncomplicated", "195967001", "Asthma", 1.0),
+    ),
     "osteoporosis": (
-        (
-            "M81.0",
-            "Age-related osteoporosis without current pathological fracture",
-            "64859006",
-            "Osteoporosis",
-            1.0,
-        ),
+        ("M81.0", "Age-related osteoporosis without current pathological fracture", "64859006", "Osteoporosis", 1.0),
     ),
     "stroke": (
         ("I63.9", "Cerebral infarction, unspecified", "230690007", "Cerebrovascular accident", 0.6),
-        (
-            "G45.9",
-            "Transient cerebral ischemic attack, unspecified",
-            "266257000",
-            "Transient ischemic attack",
-            0.4,
-        ),
+        ("G45.9", "Transient cerebral ischemic attack, unspecified", "266257000", "Transient ischemic attack", 0.4),
     ),
     "hypothyroidism": (
         ("E03.9", "Hypothyroidism, unspecified", "40930008", "Hypothyroidism", 1.0),
     ),
-    "anemia": (("D64.9", "Anemia, unspecified", "271737000", "Anemia", 1.0),),
-    "obesity": (("E66.9", "Obesity, unspecified", "414916001", "Obesity", 1.0),),
-    "parkinsons": (
-        (
-            "G20.A1",
-            "Parkinson's disease without dyskinesia, without mention of fluctuations",
-            "49049000",
-            "Parkinson's disease",
-            1.0,
-        ),
+    "anemia": (
+        ("D64.9", "Anemia, unspecified", "271737000", "Anemia", 1.0),
     ),
-    "schizophrenia": (("F20.9", "Schizophrenia, unspecified", "58214004", "Schizophrenia", 1.0),),
+    "obesity": (
+        ("E66.9", "Obesity, unspecified", "414916001", "Obesity", 1.0),
+    ),
+    "parkinsons": (
+        ("G20.A1", "Parkinson's disease without dyskinesia, without mention of fluctuations", "49049000", "Parkinson's disease", 1.0),
+    ),
+    "schizophrenia": (
+        ("F20.9", "Schizophrenia, unspecified", "58214004", "Schizophrenia", 1.0),
+    ),
     "hiv": (
-        (
-            "B20",
-            "Human immunodeficiency virus [HIV] disease",
-            "86406008",
-            "Human immunodeficiency virus infection",
-            1.0,
-        ),
+        ("B20", "Human immunodeficiency virus [HIV] disease", "86406008", "Human immunodeficiency virus infection", 1.0),
     ),
     "bph": (
-        (
-            "N40.0",
-            "Benign prostatic hyperplasia without lower urinary tract symptoms",
-            "266569009",
-            "Benign prostatic hyperplasia",
-            1.0,
-        ),
+        ("N40.0", "Benign prostatic hyperplasia without lower urinary tract symptoms", "266569009", "Benign prostatic hyperplasia", 1.0),
     ),
     "pvd": (
-        (
-            "I73.9",
-            "Peripheral vascular disease, unspecified",
-            "400047006",
-            "Peripheral vascular disease",
-            1.0,
-        ),
+        ("I73.9", "Peripheral vascular disease, unspecified", "400047006", "Peripheral vascular disease", 1.0),
     ),
 }
+# fmt: on
 ESRD = ("N18.6", "End stage renal disease", "46177005", "End-stage renal disease", 1.0)
 DIALYSIS = ("Z99.2", "Dependence on renal dialysis", "", "", 1.0)
 
@@ -320,6 +185,7 @@ PCS = (
 )
 
 # CPT / HCPCS: code -> display.
+# fmt: off
 CPT_DISPLAY = {
     "99212": "Office or other outpatient visit, established patient, straightforward MDM",
     "99213": "Office or other outpatient visit, established patient, low MDM",
@@ -344,112 +210,39 @@ CPT_DISPLAY = {
     "82274": "Blood, occult, by fecal hemoglobin determination by immunoassay",
     "77067": "Screening mammography, bilateral (2-view study of each breast), including CAD when performed",
 }
+# fmt: on
 OFFICE_VISITS = (("99212", 0.1), ("99213", 0.45), ("99214", 0.4), ("99215", 0.05))
 ED_LEVELS = (("99282", 0.08), ("99283", 0.27), ("99284", 0.4), ("99285", 0.25))
 
 # Medications: key -> (RxNorm code, display, dosage text). Displays as in RxNorm/Synthea.
+# fmt: off
 MEDS = {
     "lisinopril": ("314076", "lisinopril 10 MG Oral Tablet", "Take 1 tablet by mouth once daily"),
     "amlodipine": ("197361", "amlodipine 5 MG Oral Tablet", "Take 1 tablet by mouth once daily"),
-    "hctz": (
-        "310798",
-        "Hydrochlorothiazide 25 MG Oral Tablet",
-        "Take 1 tablet by mouth every morning",
-    ),
-    "atorvastatin80": (
-        "259255",
-        "atorvastatin 80 MG Oral Tablet",
-        "Take 1 tablet by mouth at bedtime",
-    ),
-    "atorvastatin20": (
-        "617310",
-        "atorvastatin 20 MG Oral Tablet",
-        "Take 1 tablet by mouth at bedtime",
-    ),
-    "simvastatin20": (
-        "312961",
-        "Simvastatin 20 MG Oral Tablet",
-        "Take 1 tablet by mouth at bedtime",
-    ),
-    "simvastatin10": (
-        "314231",
-        "Simvastatin 10 MG Oral Tablet",
-        "Take 1 tablet by mouth at bedtime",
-    ),
-    "metformin": (
-        "860975",
-        "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet",
-        "Take 1 tablet by mouth daily with the evening meal",
-    ),
-    "insulin": (
-        "106892",
-        "insulin human, isophane 70 UNT/ML / Regular Insulin, Human 30 UNT/ML Injectable Suspension [Humulin]",
-        "Inject 20 units under the skin twice daily before meals",
-    ),
-    "carvedilol": (
-        "200033",
-        "carvedilol 25 MG Oral Tablet",
-        "Take 1 tablet by mouth twice daily with food",
-    ),
-    "furosemide": (
-        "313988",
-        "Furosemide 40 MG Oral Tablet",
-        "Take 1 tablet by mouth every morning",
-    ),
-    "warfarin": (
-        "855332",
-        "Warfarin Sodium 5 MG Oral Tablet",
-        "Take as directed by the anticoagulation clinic",
-    ),
+    "hctz": ("310798", "Hydrochlorothiazide 25 MG Oral Tablet", "Take 1 tablet by mouth every morning"),
+    "atorvastatin80": ("259255", "atorvastatin 80 MG Oral Tablet", "Take 1 tablet by mouth at bedtime"),
+    "atorvastatin20": ("617310", "atorvastatin 20 MG Oral Tablet", "Take 1 tablet by mouth at bedtime"),
+    "simvastatin20": ("312961", "Simvastatin 20 MG Oral Tablet", "Take 1 tablet by mouth at bedtime"),
+    "simvastatin10": ("314231", "Simvastatin 10 MG Oral Tablet", "Take 1 tablet by mouth at bedtime"),
+    "metformin": ("860975", "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet", "Take 1 tablet by mouth daily with the evening meal"),
+    "insulin": ("106892", "insulin human, isophane 70 UNT/ML / Regular Insulin, Human 30 UNT/ML Injectable Suspension [Humulin]", "Inject 20 units under the skin twice daily before meals"),
+    "carvedilol": ("200033", "carvedilol 25 MG Oral Tablet", "Take 1 tablet by mouth twice daily with food"),
+    "furosemide": ("313988", "Furosemide 40 MG Oral Tablet", "Take 1 tablet by mouth every morning"),
+    "warfarin": ("855332", "Warfarin Sodium 5 MG Oral Tablet", "Take as directed by the anticoagulation clinic"),
     "digoxin": ("197604", "Digoxin 0.125 MG Oral Tablet", "Take 1 tablet by mouth once daily"),
-    "fluticasone_salmeterol": (
-        "896209",
-        "60 ACTUAT Fluticasone propionate 0.25 MG/ACTUAT / salmeterol 0.05 MG/ACTUAT Dry Powder Inhaler",
-        "Inhale 1 puff twice daily",
-    ),
-    "fluticasone": (
-        "895994",
-        "120 ACTUAT Fluticasone propionate 0.044 MG/ACTUAT Metered Dose Inhaler",
-        "Inhale 2 puffs twice daily",
-    ),
-    "albuterol": (
-        "2123111",
-        "NDA020503 200 ACTUAT Albuterol 0.09 MG/ACTUAT Metered Dose Inhaler",
-        "Inhale 2 puffs every 4 to 6 hours as needed for shortness of breath",
-    ),
+    "fluticasone_salmeterol": ("896209", "60 ACTUAT Fluticasone propionate 0.25 MG/ACTUAT / salmeterol 0.05 MG/ACTUAT Dry Powder Inhaler", "Inhale 1 puff twice daily"),
+    "fluticasone": ("895994", "120 ACTUAT Fluticasone propionate 0.044 MG/ACTUAT Metered Dose Inhaler", "Inhale 2 puffs twice daily"),
+    "albuterol": ("2123111", "NDA020503 200 ACTUAT Albuterol 0.09 MG/ACTUAT Metered Dose Inhaler", "Inhale 2 puffs every 4 to 6 hours as needed for shortness of breath"),
     "clopidogrel": ("309362", "Clopidogrel 75 MG Oral Tablet", "Take 1 tablet by mouth once daily"),
-    "nitroglycerin": (
-        "705129",
-        "Nitroglycerin 0.4 MG/ACTUAT Mucosal Spray",
-        "1 spray under the tongue as needed for chest pain; may repeat every 5 minutes, up to 3 times",
-    ),
+    "nitroglycerin": ("705129", "Nitroglycerin 0.4 MG/ACTUAT Mucosal Spray", "1 spray under the tongue as needed for chest pain; may repeat every 5 minutes, up to 3 times"),
     "aspirin": ("243670", "Aspirin 81 MG Oral Tablet", "Take 1 tablet by mouth once daily"),
-    "donepezil": (
-        "997223",
-        "Donepezil hydrochloride 10 MG Oral Tablet",
-        "Take 1 tablet by mouth at bedtime",
-    ),
-    "fluoxetine": (
-        "310385",
-        "FLUoxetine 20 MG Oral Capsule",
-        "Take 1 capsule by mouth every morning",
-    ),
-    "alendronate": (
-        "904419",
-        "Alendronic acid 10 MG Oral Tablet",
-        "Take 1 tablet by mouth once daily with a full glass of water, 30 minutes before food",
-    ),
-    "ferrous_sulfate": (
-        "310325",
-        "ferrous sulfate 325 MG Oral Tablet",
-        "Take 1 tablet by mouth once daily",
-    ),
-    "acetaminophen": (
-        "313782",
-        "Acetaminophen 325 MG Oral Tablet",
-        "Take 2 tablets by mouth every 6 hours as needed for pain",
-    ),
+    "donepezil": ("997223", "Donepezil hydrochloride 10 MG Oral Tablet", "Take 1 tablet by mouth at bedtime"),
+    "fluoxetine": ("310385", "FLUoxetine 20 MG Oral Capsule", "Take 1 capsule by mouth every morning"),
+    "alendronate": ("904419", "Alendronic acid 10 MG Oral Tablet", "Take 1 tablet by mouth once daily with a full glass of water, 30 minutes before food"),
+    "ferrous_sulfate": ("310325", "ferrous sulfate 325 MG Oral Tablet", "Take 1 tablet by mouth once daily"),
+    "acetaminophen": ("313782", "Acetaminophen 325 MG Oral Tablet", "Take 2 tablets by mouth every 6 hours as needed for pain"),
 }
+# fmt: on
 # Condition key -> ((med key or tuple of alternatives, probability), ...).
 MEDS_FOR = {
     "hypertension": ((("lisinopril",), 0.5), (("amlodipine",), 0.35), (("hctz",), 0.25)),

@@ -15,16 +15,14 @@ import orjson
 from orjson import Fragment
 
 from careloop.core.codesystems import (
-    COVERAGE_KIND,
-    DUAL_STATUS_EXT,
     IDENTIFIER_TYPE,
     MBI,
     MRN_SYSTEM,
     OREC_EXT,
 )
 
+from . import coverage, record
 from . import population as pop
-from . import record
 from .care import Care
 from .clock import Clock
 from .codes import CHRONIC_CODES, DIALYSIS, ESRD
@@ -47,60 +45,15 @@ RESOURCE_TYPES = (
     "AllergyIntolerance",
     "ExplanationOfBenefit",
 )
-CMS = frag({"display": "Centers for Medicare and Medicaid Services"})
 _MR = {"coding": [{"system": IDENTIFIER_TYPE, "code": "MR", "display": "Medical record number"}]}
 _MC = {
     "coding": [{"system": IDENTIFIER_TYPE, "code": "MC", "display": "Patient's Medicare number"}]
 }
-_SELF = {
-    "coding": [
-        {"system": "http://terminology.hl7.org/CodeSystem/subscriber-relationship", "code": "self"}
-    ]
-}
-_KIND = {
-    code: {"coding": [{"system": COVERAGE_KIND, "code": code, "display": display}]}
-    for code, display in (
-        ("part-a", "Medicare Part A"),
-        ("part-b", "Medicare Part B"),
-        ("part-c", "Medicare Advantage (Part C)"),
-        ("part-d", "Medicare Part D"),
-        ("medicaid", "Medicaid"),
-    )
-}
 _AGED = pop.Weighted(pop.AGED_BANDS)
 _UNDER_65 = pop.Weighted(pop.UNDER_65_BANDS)
-_DUAL = pop.Weighted(pop.DUAL_STATUS_WEIGHTS)
 _PRACTICE = pop.Weighted(((0, 0.3), (1, 0.3), (2, 0.2), (3, 0.2)))
 _VARIANTS = {key: pop.Weighted(variants) for key, variants in CHRONIC_CODES.items()}
 _EGFR_BY_CODE = {"N18.2": 72, "N18.31": 52, "N18.32": 38, "N18.4": 22, "N18.5": 12, "N18.6": 8}
-_PART_A_IDS = {"part-a": "v1", "part-b": "v2", "part-c": "v3", "part-d": "v4", "medicaid": "v5"}
-
-# MBI character classes (CMS MBI format): C = 1-9, N = 0-9, A = letters without S L O I B Z.
-_LETTERS = "ACDEFGHJKMNPQRTUVWXY"
-_ALNUM = "0123456789" + _LETTERS
-_MBI_TAIL = (
-    (10, "0123456789"),
-    (20, _LETTERS),
-    (30, _ALNUM),
-    (10, "0123456789"),
-    (20, _LETTERS),
-    (20, _LETTERS),
-    (10, "0123456789"),
-    (10, "0123456789"),
-)
-_MBI_SPACE = math.prod(size for size, _ in _MBI_TAIL)
-
-
-def mbi(seed: int, index: int, rng: random.Random) -> str:
-    """A realistic-format, fake MBI, unique per (seed, index): positions 4-11 encode a
-    bijection of the index; positions 1-3 are random."""
-    value = (index * 1_000_003 + seed * 7_919) % _MBI_SPACE
-    tail = []
-    for size, chars in reversed(_MBI_TAIL):
-        value, r = divmod(value, size)
-        tail.append(chars[r])
-    head = rng.choice("123456789") + rng.choice(_LETTERS) + rng.choice(_ALNUM)
-    return head + "".join(reversed(tail))
 
 
 class Chronic:
@@ -196,47 +149,10 @@ class Person:
         p_death = min(0.5, 0.011 * (1 + n) * (1.6 if self.age >= 85 else 1.0))
         self.death_day = rng.randint(30, W - 1) if rng.random() < p_death else None
         self.last_day = W - 1 if self.death_day is None else self.death_day
-        self.coverage_dates(esrd)
+        coverage.draw(self)
         self.chronic_conditions(esrd)
         self.utilization()
         self.baselines()
-
-    def coverage_dates(self, esrd: bool) -> None:
-        rng, W = self.rng, self.ctx.clock.days
-        age65 = self.birth_day + 65 * 365 + 16
-        if self.orec == "0":
-            start = age65
-        elif self.orec in ("2", "3"):
-            start = W - rng.randint(90, 8 * 365)
-        else:
-            start = (
-                self.birth_day + rng.randint(max(self.age - 20, 22), max(self.age - 1, 23)) * 365
-            )
-        self.medicare_start = min(start, W - 30)
-        self.part_b_start = self.medicare_start + (
-            365 * rng.randint(1, 3) if rng.random() < 0.04 else 0
-        )
-        self.part_b_start = min(self.part_b_start, W - 30)
-        self.first_day = max(0, self.part_b_start)
-        self.ma = rng.random() < pop.MA_SHARE
-        self.ma_start = self.ma_end = None
-        if self.ma:
-            if rng.random() < pop.SWITCHED_TO_MA_SHARE / pop.MA_SHARE:
-                self.ma_start = rng.randint(max(self.first_day, 0), W - 30)
-            else:
-                self.ma_start = max(self.medicare_start, W - rng.randint(60, 12 * 365))
-            if rng.random() < 0.05:
-                self.ma_end = min(self.ma_start + rng.randint(180, 900), W - 30)
-        self.part_d = rng.random() < (pop.MA_PD_SHARE if self.ma else pop.PART_D_SHARE_FFS)
-        dual_share = pop.DUAL_SHARE_DISABLED if self.disabled else pop.DUAL_SHARE_AGED
-        self.dual = _DUAL.pick(rng)[0] if rng.random() < dual_share else None
-        self.medicaid_start = self.medicare_start - rng.randint(0, 5 * 365) if self.dual else None
-        if self.ma:
-            self.ma_plan = (
-                self.ctx.ma_plans[3]
-                if self.dual in ("02", "04", "08") and rng.random() < 0.5
-                else self.ctx.ma_plans[rng.randrange(3)]
-            )
 
     def chronic_conditions(self, esrd: bool) -> None:
         rng = self.rng
@@ -305,11 +221,8 @@ class Person:
             days.append((day, "G0438" if new_enrollee and not days else "G0439"))
         return days
 
-    def payer_on(self, day: int, kind: str) -> tuple[dict, dict]:
-        if self.ma and self.ma_start <= day and (self.ma_end is None or day <= self.ma_end):
-            return self.coverage_refs["part-c"], self.ma_plan
-        part = "part-a" if kind in ("INPATIENT", "SNF", "HHA") else "part-b"
-        return self.coverage_refs[part], CMS
+    def payer_on(self, day: int, kind: str) -> tuple[Fragment, Fragment]:
+        return coverage.payer_on(self, day, kind)
 
     # -- resources ----------------------------------------------------------------------
     def emit_patient(self) -> None:
@@ -365,58 +278,13 @@ class Person:
             res["deceasedDateTime"] = clock.instant(self.death_day, rng.randint(0, 1439), self.tz)
         self.emit("Patient", res)
 
-    def emit_coverage(self) -> None:
-        clock = self.ctx.clock
-        end = None if self.death_day is None else clock.date(self.death_day)
-        refs = {}
-
-        def coverage(
-            part: str, start: int, payor: dict, stop: str | None = None, extension=None
-        ) -> None:
-            cid = f"{self.pid}-{_PART_A_IDS[part]}"
-            res = {
-                "resourceType": "Coverage",
-                "id": cid,
-                "status": "active",
-                "type": _KIND[part],
-                "subscriberId": self.mbi,
-                "beneficiary": self.ref,
-                "relationship": _SELF,
-                "period": {"start": clock.date(start)},
-                "payor": [payor],
-            }
-            if stop or end:
-                res["period"]["end"] = stop or end
-            if extension:
-                res["extension"] = extension
-            self.emit("Coverage", res)
-            refs[part] = frag({"reference": f"Coverage/{cid}"})
-
-        coverage("part-a", self.medicare_start, CMS)
-        coverage("part-b", self.part_b_start, CMS)
-        if self.ma:
-            stop = clock.date(self.ma_end) if self.ma_end is not None else None
-            coverage("part-c", self.ma_start, self.ma_plan, stop)
-        if self.part_d:
-            start = max(self.ma_start if self.ma else self.medicare_start, self.medicare_start)
-            coverage("part-d", start, self.ma_plan if self.ma else CMS)
-        if self.dual:
-            coverage(
-                "medicaid",
-                self.medicaid_start,
-                {"display": f"{self.region.state} Medicaid"},
-                None,
-                [{"url": DUAL_STATUS_EXT, "valueCode": self.dual}],
-            )
-        self.coverage_refs = refs
-
 
 def build_patient(ctx: Context, index: int) -> None:
     """Append every resource of patient `index` to `ctx.out`."""
     p = Person(ctx, index)
     p.draw()
-    p.mbi = mbi(ctx.seed, index, p.rng)
+    p.mbi = coverage.mbi(ctx.seed, index, p.rng)
     p.emit_patient()
-    p.emit_coverage()
+    coverage.emit(p)
     Care(ctx, p).build()
     record.emit_record(ctx, p)

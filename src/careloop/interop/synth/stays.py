@@ -86,7 +86,9 @@ class Stays(Events):
             los = discharge - day
         self.busy.append((day, discharge))
         hospitalist = region.hospitalists[rng.randrange(len(region.hospitalists))]
-        exacerbations = [key for key in p.keys if key in EXACERBATION]
+        exacerbations = [
+            c.key for c in p.chronic if c.key in EXACERBATION
+        ]  # a list: set order varies by process
         if exacerbations and rng.random() < 0.55:
             principal = EXACERBATION[exacerbations[rng.randrange(len(exacerbations))]][0]
         else:

@@ -33,6 +33,7 @@ def _as_of(value: str | None) -> date:
 
 class Command(BaseCommand):
     help = "Generate a synthetic Medicare population as FHIR R4 Bulk Data NDJSON."
+    requires_system_checks: list[str] = []  # writes files only: no database, no models
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--patients", type=int, required=True, help="number of patients")
