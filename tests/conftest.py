@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("CARELOOP_SHARED_DATA", REPO.parent / "shared" / "data")).resolve()
+SHARED_DATA = Path(
+    os.environ.get("CARELOOP_SHARED_DATA", REPO.parent / "shared" / "data")
+).resolve()
 PASSWORD = "correct-horse-battery-staple-9"
 
 
@@ -29,14 +31,18 @@ def shared_data() -> Path:
 def org_a(db):
     from careloop.accounts.models import Organization
 
-    return Organization.objects.create(slug="org-a", name="Riverside Primary Care", mfa_required=False)
+    return Organization.objects.create(
+        slug="org-a", name="Riverside Primary Care", mfa_required=False
+    )
 
 
 @pytest.fixture
 def org_b(db):
     from careloop.accounts.models import Organization
 
-    return Organization.objects.create(slug="org-b", name="Hilltop Family Medicine", mfa_required=False)
+    return Organization.objects.create(
+        slug="org-b", name="Hilltop Family Medicine", mfa_required=False
+    )
 
 
 def _user(username: str, org, role: str):
@@ -76,8 +82,15 @@ def patient_a(org_a):
     from careloop.clinical.models import Patient
 
     return Patient.objects.create(
-        organization=org_a, source_system="test", source_id="pa-1", family_name="Alvarez",
-        given_name="Rosa", birth_date=date(1948, 3, 2), mrn="MRN-A1", mbi="1EG4TE5MK73", gender="female",
+        organization=org_a,
+        source_system="test",
+        source_id="pa-1",
+        family_name="Alvarez",
+        given_name="Rosa",
+        birth_date=date(1948, 3, 2),
+        mrn="MRN-A1",
+        mbi="1EG4TE5MK73",
+        gender="female",
     )
 
 
@@ -88,8 +101,14 @@ def patient_b(org_b):
     from careloop.clinical.models import Patient
 
     return Patient.objects.create(
-        organization=org_b, source_system="test", source_id="pb-1", family_name="Brennan",
-        given_name="Tom", birth_date=date(1944, 7, 9), mrn="MRN-B1", gender="male",
+        organization=org_b,
+        source_system="test",
+        source_id="pb-1",
+        family_name="Brennan",
+        given_name="Tom",
+        birth_date=date(1944, 7, 9),
+        mrn="MRN-B1",
+        gender="male",
     )
 
 

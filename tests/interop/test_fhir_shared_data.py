@@ -13,18 +13,50 @@ from careloop.interop.fhir.importer import FhirImport
 pytestmark = [pytest.mark.django_db, pytest.mark.shared_data]
 
 SYNTHEA_COUNTS = {
-    "Observation": 42929, "Claim": 9856, "DiagnosticReport": 8229, "MedicationRequest": 5087,
-    "Encounter": 4769, "DocumentReference": 4769, "ExplanationOfBenefit": 4769, "Procedure": 3608,
-    "SupplyDelivery": 1886, "Immunization": 1616, "Condition": 1597, "CareTeam": 540,
-    "CarePlan": 540, "MedicationAdministration": 326, "Medication": 326, "Practitioner": 195,
-    "PractitionerRole": 195, "Organization": 194, "Location": 194, "ImagingStudy": 145,
-    "Provenance": 120, "Patient": 120, "AllergyIntolerance": 76, "Device": 28,
+    "Observation": 42929,
+    "Claim": 9856,
+    "DiagnosticReport": 8229,
+    "MedicationRequest": 5087,
+    "Encounter": 4769,
+    "DocumentReference": 4769,
+    "ExplanationOfBenefit": 4769,
+    "Procedure": 3608,
+    "SupplyDelivery": 1886,
+    "Immunization": 1616,
+    "Condition": 1597,
+    "CareTeam": 540,
+    "CarePlan": 540,
+    "MedicationAdministration": 326,
+    "Medication": 326,
+    "Practitioner": 195,
+    "PractitionerRole": 195,
+    "Organization": 194,
+    "Location": 194,
+    "ImagingStudy": 145,
+    "Provenance": 120,
+    "Patient": 120,
+    "AllergyIntolerance": 76,
+    "Device": 28,
 }
 BULK_COUNTS = {
-    "Patient": 100, "Encounter": 3697, "Condition": 639, "Observation": 16315, "Procedure": 2351,
-    "DiagnosticReport": 897, "MedicationRequest": 2386, "Immunization": 1287,
-    "AllergyIntolerance": 38, "CarePlan": 278, "CareTeam": 278, "Device": 4, "ImagingStudy": 16,
-    "Claim": 6083, "ExplanationOfBenefit": 3697, "Organization": 203, "Practitioner": 203, "Group": 1,
+    "Patient": 100,
+    "Encounter": 3697,
+    "Condition": 639,
+    "Observation": 16315,
+    "Procedure": 2351,
+    "DiagnosticReport": 897,
+    "MedicationRequest": 2386,
+    "Immunization": 1287,
+    "AllergyIntolerance": 38,
+    "CarePlan": 278,
+    "CareTeam": 278,
+    "Device": 4,
+    "ImagingStudy": 16,
+    "Claim": 6083,
+    "ExplanationOfBenefit": 3697,
+    "Organization": 203,
+    "Practitioner": 203,
+    "Group": 1,
 }
 DERIVED = "Coverage (derived from claims)"
 
@@ -58,7 +90,10 @@ def test_synthea_bundles_all_120_patients(org_a, shared_data):
     totals = again.totals()
     assert again.errors == []
     assert totals["created"] == 0 and totals["updated"] == 0
-    assert totals["unchanged"] + totals["skipped"] == sum(SYNTHEA_COUNTS.values()) + again.by_type[DERIVED]["unchanged"]
+    assert (
+        totals["unchanged"] + totals["skipped"]
+        == sum(SYNTHEA_COUNTS.values()) + again.by_type[DERIVED]["unchanged"]
+    )
 
 
 def test_bulk_ndjson_100_patients(org_a, shared_data):
@@ -76,7 +111,9 @@ def test_bulk_ndjson_100_patients(org_a, shared_data):
 def test_bulk_ndjson_in_any_order(org_a, shared_data):
     """Claims and observations first, patients last: still nothing fails."""
     folder = shared_data / "bulk-fhir"
-    _r, first = FhirImport(org_a.pk).run([str(folder / "Organization.ndjson"), str(folder / "Practitioner.ndjson")])
+    _r, first = FhirImport(org_a.pk).run(
+        [str(folder / "Organization.ndjson"), str(folder / "Practitioner.ndjson")]
+    )
     assert first.errors == []
     _r, report = FhirImport(org_a.pk).run([str(folder)])
     assert report.errors == []
@@ -88,9 +125,27 @@ def test_blue_button_eob_coverage_patient(org_a, shared_data):
     _run, report = FhirImport(org_a.pk, source_system="bluebutton").run([str(folder)])
     assert report.errors == [], report.errors[:5]
     # every claim type of the README is there
-    types = set(cm.Claim.objects.filter(resource_type="ExplanationOfBenefit").values_list("claim_type", flat=True))
-    assert types == {"carrier", "dme", "part_d", "inpatient", "outpatient", "snf", "home_health", "hospice"}
-    assert set(cm.Coverage.objects.values_list("kind", flat=True)) == {"part-a", "part-b", "part-c", "part-d"}
+    types = set(
+        cm.Claim.objects.filter(resource_type="ExplanationOfBenefit").values_list(
+            "claim_type", flat=True
+        )
+    )
+    assert types == {
+        "carrier",
+        "dme",
+        "part_d",
+        "inpatient",
+        "outpatient",
+        "snf",
+        "home_health",
+        "hospice",
+    }
+    assert set(cm.Coverage.objects.values_list("kind", flat=True)) == {
+        "part-a",
+        "part-b",
+        "part-c",
+        "part-d",
+    }
     patient = cm.Patient.objects.get(source_id="567834")
     assert patient.mbi
     assert cm.Claim.objects.filter(patient=patient).count() >= 8

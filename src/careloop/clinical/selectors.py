@@ -112,8 +112,12 @@ def chart_for(user: Any, patient_id: int, session: Any = None, limit: int = 50) 
         encounters=list(encounters.select_related("practitioner", "service_provider")[:limit]),
         vitals=vitals,
         labs=labs,
-        medications=list(Medication.objects.filter(patient=patient).order_by("-authored_on")[:limit]),
-        immunizations=list(Immunization.objects.filter(patient=patient).order_by("-occurrence")[:limit]),
+        medications=list(
+            Medication.objects.filter(patient=patient).order_by("-authored_on")[:limit]
+        ),
+        immunizations=list(
+            Immunization.objects.filter(patient=patient).order_by("-occurrence")[:limit]
+        ),
         procedures=list(Procedure.objects.filter(patient=patient).order_by("-performed")[:limit]),
         allergies=list(AllergyIntolerance.objects.filter(patient=patient)),
         claims=list(claims[:limit]),

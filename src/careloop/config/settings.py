@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "careloop.web.middleware.RequestIdMiddleware",
+    "careloop.audit.middleware.AuditContextMiddleware",
     "careloop.web.middleware.IdleTimeoutMiddleware",
     "careloop.web.middleware.LoginRequiredMiddleware",
 ]

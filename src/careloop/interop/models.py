@@ -12,7 +12,9 @@ class ImportRun(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Finished with errors"
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(max_length=20, help_text="fhir, rif, tuva, bluebutton, cclf")
     source_system = models.CharField(max_length=64)
     paths = models.JSONField(default=list)

@@ -9,13 +9,19 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 W, H, PAD = 320, 90, 18
+COMPONENT_ORDER = ("8480-6", "8462-4")  # LOINC systolic, diastolic
 
 
 def _series(observations: Sequence[Any]) -> list[tuple[Any, list[float]]]:
     out = []
     for o in observations:
         if o.components:
-            vals = [c["value"] for c in o.components if c.get("value") is not None][:2]
+            # systolic first, then diastolic, whatever order the source listed them in
+            by_code = {c.get("code"): c.get("value") for c in o.components}
+            ordered = [by_code.get(code) for code in COMPONENT_ORDER if code in by_code]
+            if not ordered:
+                ordered = [c.get("value") for c in o.components]
+            vals = [v for v in ordered if v is not None][:2]
         else:
             vals = [o.value] if o.value is not None else []
         if vals and o.effective:
@@ -41,7 +47,9 @@ def trend_svg(title: str, observations: Sequence[Any]) -> SafeString:
     for k, color in ((0, "#1f5fa8"), (1, "#b5472d")):
         pts = [xy(i, vs[k]) for i, (_, vs) in enumerate(points) if len(vs) > k]
         if len(pts) > 1:
-            lines.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{" ".join(pts)}"/>')
+            lines.append(
+                f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{" ".join(pts)}"/>'
+            )
         for p in pts:
             x, y = p.split(",")
             lines.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{color}"/>')

@@ -49,12 +49,10 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
     chart = selectors.chart_for(request.user, patient_id, request.session)
-    charts = {
-        name: trend_svg(name, obs)
-        for name, obs in chart.vitals.items()
-        if obs
-    }
-    return render(request, "web/chart.html", {"chart": chart, "p": chart.patient, "trend_charts": charts})
+    charts = {name: trend_svg(name, obs) for name, obs in chart.vitals.items() if obs}
+    return render(
+        request, "web/chart.html", {"chart": chart, "p": chart.patient, "trend_charts": charts}
+    )
 
 
 def _runs_for(request: HttpRequest):  # type: ignore[no-untyped-def]
@@ -77,7 +75,9 @@ def import_run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         raise Http404("No such import run")
     errors = run.report.get("errors", [])
     page = Paginator(errors, 100).get_page(request.GET.get("page"))
-    return render(request, "web/import_run.html", {"run": run, "errors": page, "report": run.report})
+    return render(
+        request, "web/import_run.html", {"run": run, "errors": page, "report": run.report}
+    )
 
 
 @require_POST

@@ -12,7 +12,9 @@ class ClinicalRecord(models.Model):
     `content_hash` lets a re-import tell "unchanged" from "updated" without comparing fields.
     """
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
     source_system = models.CharField(max_length=64)
     source_id = models.CharField(max_length=128)
     import_run = models.ForeignKey(

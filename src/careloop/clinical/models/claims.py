@@ -26,9 +26,13 @@ class Claim(PatientRecord):
     status = models.CharField(max_length=20, blank=True)
     start = models.DateField(null=True, blank=True, db_index=True)
     end = models.DateField(null=True, blank=True)
-    diagnosis_codes = models.JSONField(default=list, help_text="ICD codes in claim order; first is principal")
+    diagnosis_codes = models.JSONField(
+        default=list, help_text="ICD codes in claim order; first is principal"
+    )
     procedure_codes = models.JSONField(default=list)
-    line_codes = models.JSONField(default=list, help_text="[{code, system, date, units, amount, pos}]")
+    line_codes = models.JSONField(
+        default=list, help_text="[{code, system, date, units, amount, pos}]"
+    )
     place_of_service = models.CharField(max_length=10, blank=True)
     payer = models.CharField(max_length=100, blank=True)
     provider_npi = models.CharField(max_length=10, blank=True)

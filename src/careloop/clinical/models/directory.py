@@ -53,7 +53,9 @@ class SourceIdentifier(models.Model):
     resolves such a reference to the row, whichever was loaded first.
     """
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
     resource_type = models.CharField(max_length=40)
     system = models.CharField(max_length=200)
     value = models.CharField(max_length=200)

@@ -9,7 +9,9 @@ from .base import ClinicalRecord, PatientRecord
 
 class Patient(ClinicalRecord):
     mrn = models.CharField("MRN", max_length=64, blank=True, db_index=True)
-    mbi = models.CharField("Medicare Beneficiary Identifier", max_length=11, blank=True, db_index=True)
+    mbi = models.CharField(
+        "Medicare Beneficiary Identifier", max_length=11, blank=True, db_index=True
+    )
     identifiers = models.JSONField(default=list)
     family_name = models.CharField(max_length=100, blank=True, db_index=True)
     given_name = models.CharField(max_length=100, blank=True)

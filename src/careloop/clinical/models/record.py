@@ -42,7 +42,11 @@ class Encounter(PatientRecord):
     )
     practitioner_ref = models.CharField(max_length=300, blank=True)
     service_provider = models.ForeignKey(
-        "clinical.ProviderOrganization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "clinical.ProviderOrganization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     service_provider_ref = models.CharField(max_length=300, blank=True)
     location = models.ForeignKey(

@@ -34,7 +34,9 @@ def derive(writer: Writer, report: Report) -> None:
     for i in range(0, len(patient_ids), 500):
         chunk = patient_ids[i : i + 500]
         with_source = set(
-            cm.Coverage.objects.filter(patient_id__in=chunk, derived=False).values_list("patient_id", flat=True)
+            cm.Coverage.objects.filter(patient_id__in=chunk, derived=False).values_list(
+                "patient_id", flat=True
+            )
         )
         todo = [p for p in chunk if p not in with_source]
         if not todo:
@@ -53,9 +55,15 @@ def derive(writer: Writer, report: Report) -> None:
             if kind == "other":
                 continue
             key = (r["patient_id"], kind)
-            last = max(d for d in (r["last"], r["last_start"]) if d) if (r["last"] or r["last_start"]) else None
+            last = (
+                max(d for d in (r["last"], r["last_start"]) if d)
+                if (r["last"] or r["last_start"])
+                else None
+            )
             span = spans.setdefault(key, [r["first"], last, r["payer"]])
-            span[0] = min(d for d in (span[0], r["first"]) if d) if (span[0] or r["first"]) else None
+            span[0] = (
+                min(d for d in (span[0], r["first"]) if d) if (span[0] or r["first"]) else None
+            )
             span[1] = max(d for d in (span[1], last) if d) if (span[1] or last) else None
         out_rows: list[Row] = []
         hashes: list[str] = []
@@ -72,8 +80,12 @@ def derive(writer: Writer, report: Report) -> None:
                 "derived": True,
             }
             sid = sids[pid]
-            out_rows.append(Row("Coverage", f"derived:{sid}:{kind}", fields, {"patient": f"Patient/{sid}"}))
-            hashes.append(hashlib.blake2b(orjson.dumps(fields, default=str), digest_size=16).hexdigest())
+            out_rows.append(
+                Row("Coverage", f"derived:{sid}:{kind}", fields, {"patient": f"Patient/{sid}"})
+            )
+            hashes.append(
+                hashlib.blake2b(orjson.dumps(fields, default=str), digest_size=16).hexdigest()
+            )
         if out_rows:
             writer.write(out_rows, hashes, counts)
     c = counts["Coverage"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -24,12 +25,21 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:  # type: ignor
         return lambda v: orjson.dumps(v).decode()
     if isinstance(field, models.DateTimeField):
         if connection.vendor == "sqlite":
-            return lambda v: None if v is None else ops.adapt_datetimefield_value(v.astimezone(UTC))
+            # what Django's SQLite backend stores: naive UTC, ISO with a space
+            return lambda v: None if v is None else str(v.astimezone(UTC).replace(tzinfo=None))
         return None
     if isinstance(field, models.DateField):
-        return (lambda v: None if v is None else v.isoformat()) if connection.vendor == "sqlite" else None
+        return (
+            (lambda v: None if v is None else v.isoformat())
+            if connection.vendor == "sqlite"
+            else None
+        )
     if isinstance(field, models.DecimalField):
-        return lambda v: None if v is None else ops.adapt_decimalfield_value(v, field.max_digits, field.decimal_places)
+        return lambda v: (
+            None
+            if v is None
+            else ops.adapt_decimalfield_value(v, field.max_digits, field.decimal_places)
+        )
     return None
 
 
@@ -40,7 +50,11 @@ class FastInsert:
         self.columns = [f.column for f in fields]
         self.attnames = [f.attname for f in fields]
         self.adapters = [_adapter(f) for f in fields]
-        self.auto_now = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
+        self.auto_now = {
+            f.attname
+            for f in fields
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        }
         self.defaults = {
             f.attname: f.get_default() for f in fields if f.attname not in self.auto_now
         }
@@ -52,21 +66,27 @@ class FastInsert:
 
     def insert(self, rows: list[dict[str, Any]]) -> list[int]:
         now = timezone.now()
+        if connection.vendor == "sqlite":
+            now = str(now.astimezone(UTC).replace(tzinfo=None))  # type: ignore[assignment]
         ids: list[int] = []
-        attnames, adapters, defaults, auto_now = self.attnames, self.adapters, self.defaults, self.auto_now
+        base = {**self.defaults, **dict.fromkeys(self.auto_now, now)}
+        get = itemgetter(*self.attnames)
+        adapted = [
+            (i, a)
+            for i, a in enumerate(self.adapters)
+            if a is not None and self.attnames[i] not in self.auto_now
+        ]
+        if connection.vendor == "postgresql":
+            return self._copy(rows, base, get, adapted)
         with connection.cursor() as cur:
             for start in range(0, len(rows), ROWS_PER_STATEMENT):
                 chunk = rows[start : start + ROWS_PER_STATEMENT]
                 params: list[Any] = []
                 for row in chunk:
-                    for name, adapt in zip(attnames, adapters, strict=True):
-                        if name in auto_now:
-                            v: Any = now
-                        elif name in row:
-                            v = row[name]
-                        else:
-                            v = defaults.get(name)
-                        params.append(adapt(v) if adapt is not None else v)
+                    values = list(get({**base, **row}))
+                    for i, adapt in adapted:
+                        values[i] = adapt(values[i])
+                    params.extend(values)
                 sql = (
                     f"INSERT INTO {self.table} ({self.column_sql}) VALUES "
                     + ", ".join([self.row_sql] * len(chunk))
@@ -74,4 +94,26 @@ class FastInsert:
                 )
                 cur.execute(sql, params)
                 ids.extend(r[0] for r in cur.fetchall())
+        return ids
+
+    def _copy(
+        self, rows: list[dict[str, Any]], base: dict[str, Any], get: Any, adapted: list[Any]
+    ) -> list[int]:
+        """PostgreSQL: take ids from the sequence, then COPY the rows in (an order faster than INSERT)."""
+        table = self.model._meta.db_table
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, self.model._meta.pk.column, len(rows)],
+            )
+            ids = [r[0] for r in cur.fetchall()]
+            raw = cur.cursor  # the psycopg cursor under Django's wrapper
+            with raw.copy(
+                f"COPY {self.table} ({self.pk_column}, {self.column_sql}) FROM STDIN"
+            ) as copy:
+                for pk, row in zip(ids, rows, strict=True):
+                    values = list(get({**base, **row}))
+                    for i, adapt in adapted:
+                        values[i] = adapt(values[i])
+                    copy.write_row((pk, *values))
         return ids

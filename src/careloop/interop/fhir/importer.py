@@ -8,11 +8,11 @@ skipped, types that are not R4 are errors.
 
 from __future__ import annotations
 
-import hashlib
+import multiprocessing
+import os
 import time
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
@@ -22,71 +22,17 @@ from django.utils import timezone
 from careloop.interop.models import ImportRun
 
 from . import coverage_derivation
-from .mappers import MAPPERS, MapContext, Row
-from .readers import BundleUnit, NdjsonLine, ReadError, collect_files, read_json_file, read_ndjson
+from .mappers import Row
+from .mapping import MappedChunk, _EntryError, _hash, _map_star, map_ndjson_lines, map_resource
+from .readers import BundleUnit, ReadError, collect_files, read_json_file, read_ndjson
 from .report import COUNTS, Report
-from .resource_types import OTHER_VERSION_TYPES, R4_RESOURCE_TYPES
-from .values import MappingError
 from .writer import UnresolvedReference, Writer, link_pending
 
 NDJSON_CHUNK = 2000
+PARALLEL_MIN_BYTES = 20_000_000
 BUNDLE_TYPES = {"transaction", "batch", "collection", "searchset", "document", "message", ""}
-PREFIXED = {"Claim", "ExplanationOfBenefit", "MedicationRequest", "MedicationStatement"}
 
 Progress = Callable[[int, str], None]
-
-
-def _hash(raw: bytes) -> str:
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
-
-
-@dataclass
-class Mapped:
-    row: Row | None  # None: skipped (an R4 type careloop does not model)
-    rtype: str
-    warnings: list[tuple[str, str]]
-
-
-class _EntryError(Exception):
-    def __init__(self, rtype: str, rid: str, message: str) -> None:
-        super().__init__(message)
-        self.rtype = rtype
-        self.rid = rid
-        self.message = message
-
-
-def map_resource(resource: Any, full_url: str, local: Callable[[str], str | None] | None) -> Mapped:
-    """Check and map one resource; raise _EntryError with a precise message when it is bad."""
-    if not isinstance(resource, dict):
-        raise _EntryError("", "", "entry has no resource object")
-    rtype = resource.get("resourceType")
-    rid = resource.get("id")
-    rid_s = rid if isinstance(rid, str) else ""
-    if not isinstance(rtype, str) or not rtype:
-        raise _EntryError("", rid_s, "resource has no resourceType")
-    if rtype not in R4_RESOURCE_TYPES:
-        version = OTHER_VERSION_TYPES.get(rtype)
-        if version:
-            raise _EntryError(rtype, rid_s, f"{rtype} is a FHIR {version} resource type, not FHIR R4")
-        raise _EntryError(rtype, rid_s, f"unknown resource type {rtype!r} (not a FHIR R4 resource type)")
-    if rtype == "Bundle":
-        raise _EntryError(rtype, rid_s, "a Bundle nested inside a Bundle or NDJSON line is not supported")
-    sid = rid_s or (full_url.rsplit(":", 1)[-1] if full_url.startswith("urn:") else "")
-    if rid is not None and not isinstance(rid, str):
-        raise _EntryError(rtype, str(rid), "id: must be a string")
-    if not sid:
-        raise _EntryError(rtype, "", "resource has no id (and its entry no urn:uuid fullUrl)")
-    mapper = MAPPERS.get(rtype)
-    if mapper is None:
-        return Mapped(None, rtype, [])
-    ctx = MapContext(local)
-    try:
-        row = mapper(resource, ctx, f"{rtype}/{sid}" if rtype in PREFIXED else sid)
-    except MappingError as exc:
-        raise _EntryError(rtype, sid, str(exc)) from None
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise _EntryError(rtype, sid, f"unexpected structure: {type(exc).__name__}: {exc}") from None
-    return Mapped(row, rtype, ctx.warnings)
 
 
 class FhirImport:
@@ -101,6 +47,7 @@ class FhirImport:
         self.source_system = source_system
         self.user_id = user_id
         self.progress = progress or (lambda n, label: None)
+        self.pool: Any = None
 
     def run(self, paths: list[str], kind: str = "fhir") -> tuple[ImportRun, Report]:
         started = time.perf_counter()
@@ -117,6 +64,27 @@ class FhirImport:
         for problem in problems:
             report.error({"file": problem.file}, problem.message)
         report.files = len(files)
+        ndjson_bytes = sum(f.stat().st_size for f in files if ".ndjson" in f.name)
+        if ndjson_bytes > PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1:
+            # map on a second core while this process writes (spawn: no shared DB socket)
+            self.pool = multiprocessing.get_context("spawn").Pool(
+                max(1, min(2, (os.cpu_count() or 2) - 1))
+            )
+        try:
+            self._files(files, writer, report)
+        finally:
+            if self.pool is not None:
+                self.pool.terminate()
+                self.pool = None
+        self._finish(writer, report)
+        report.seconds = time.perf_counter() - started
+        run.report = report.as_dict()
+        run.status = ImportRun.Status.SUCCEEDED if report.ok else ImportRun.Status.FAILED
+        run.finished_at = timezone.now()
+        run.save(update_fields=["report", "status", "finished_at"])
+        return run, report
+
+    def _files(self, files: list[Any], writer: Writer, report: Report) -> None:
         deferred = []
         for f in files:
             if f.name.endswith(".ndjson") or f.name.endswith(".ndjson.gz"):
@@ -133,6 +101,8 @@ class FhirImport:
             unit = read_json_file(f)
             if not isinstance(unit, ReadError):
                 self._bundle(unit, writer, report)
+
+    def _finish(self, writer: Writer, report: Report) -> None:
         with transaction.atomic():
             for model_name, key, n in link_pending(writer):
                 report.warning(
@@ -140,16 +110,12 @@ class FhirImport:
                     f"{n} reference(s) to {key} not resolved yet; they link when that resource is imported",
                 )
             coverage_derivation.derive(writer, report)
-        report.seconds = time.perf_counter() - started
-        run.report = report.as_dict()
-        run.status = ImportRun.Status.SUCCEEDED if report.ok else ImportRun.Status.FAILED
-        run.finished_at = timezone.now()
-        run.save(update_fields=["report", "status", "finished_at"])
-        return run, report
 
     # --- one Bundle (or standalone resource) ------------------------------------------------
 
-    def _bundle(self, unit: BundleUnit, writer: Writer, report: Report, defer_unresolved: bool = False) -> bool:
+    def _bundle(
+        self, unit: BundleUnit, writer: Writer, report: Report, defer_unresolved: bool = False
+    ) -> bool:
         """Store one Bundle whole or not at all; False when deferred for a later retry."""
         if unit.bundle_type not in BUNDLE_TYPES:
             report.error({"file": unit.file}, f"Bundle.type {unit.bundle_type!r} is not importable")
@@ -180,7 +146,9 @@ class FhirImport:
             types_seen.append(mapped.rtype)
             rid = e.resource.get("id", "")
             for path, message in mapped.warnings:
-                warnings.append(({**where, "resource_type": mapped.rtype, "id": rid, "path": path}, message))
+                warnings.append(
+                    ({**where, "resource_type": mapped.rtype, "id": rid, "path": path}, message)
+                )
             if mapped.warnings:
                 counts[mapped.rtype]["warned"] += 1
             if mapped.row is None:
@@ -200,7 +168,12 @@ class FhirImport:
                     return False
                 errors.append(
                     (
-                        {"file": unit.file, "resource_type": exc.row.model, "id": exc.row.source_id, "path": exc.field},
+                        {
+                            "file": unit.file,
+                            "resource_type": exc.row.model,
+                            "id": exc.row.source_id,
+                            "path": exc.field,
+                        },
                         str(exc),
                     )
                 )
@@ -227,50 +200,39 @@ class FhirImport:
     # --- Bulk NDJSON ----------------------------------------------------------------------
 
     def _ndjson(self, path: Any, writer: Writer, report: Report) -> None:
-        batch: list[NdjsonLine] = []
-        for item in read_ndjson(path):
-            if isinstance(item, ReadError):
-                report.error({"file": item.file}, item.message)
-                break
-            batch.append(item)
-            if len(batch) >= NDJSON_CHUNK:
-                self._ndjson_chunk(batch, writer, report)
-                batch = []
-        if batch:
-            self._ndjson_chunk(batch, writer, report)
+        for chunk in self._mapped_chunks(path, report):
+            self._write_chunk(chunk, writer, report)
 
-    def _ndjson_chunk(self, lines: list[NdjsonLine], writer: Writer, report: Report) -> None:
-        rows: list[Row] = []
-        hashes: list[str] = []
-        wheres: dict[int, dict[str, Any]] = {}
-        for ln in lines:
-            where: dict[str, Any] = {"file": ln.file, "line": ln.line}
-            try:
-                resource = orjson.loads(ln.raw)
-            except orjson.JSONDecodeError as exc:
-                report.error(where, f"malformed or truncated JSON: {exc}")
-                report.count("(unparseable)", "failed")
-                continue
-            try:
-                mapped = map_resource(resource, "", None)
-            except _EntryError as exc:
-                report.error({**where, "resource_type": exc.rtype, "id": exc.rid}, exc.message)
-                report.count(exc.rtype or "(unknown)", "failed")
-                continue
-            for path, message in mapped.warnings:
-                report.warning({**where, "resource_type": mapped.rtype, "id": resource.get("id"), "path": path}, message)
-            if mapped.warnings:
-                report.count(mapped.rtype, "warned")
-            if mapped.row is None:
-                report.count(mapped.rtype, "skipped")
-                continue
-            wheres[id(mapped.row)] = {**where, "resource_type": mapped.rtype, "id": resource.get("id")}
-            rows.append(mapped.row)
-            hashes.append(_hash(ln.raw.rstrip(b"\r\n")))
-            for extra in mapped.row.extra:
-                wheres[id(extra)] = wheres[id(mapped.row)]
-                rows.append(extra)
-                hashes.append(_hash(orjson.dumps(extra.fields, default=str)))
+    def _mapped_chunks(self, path: Any, report: Report) -> Iterator[MappedChunk]:
+        """Chunks of mapped lines; mapped in a worker process when `self.pool` is set."""
+
+        def raw_chunks() -> Iterator[tuple[str, list[tuple[int, bytes]]]]:
+            batch: list[tuple[int, bytes]] = []
+            for item in read_ndjson(path):
+                if isinstance(item, ReadError):
+                    report.error({"file": item.file}, item.message)
+                    break
+                batch.append((item.line, item.raw))
+                if len(batch) >= NDJSON_CHUNK:
+                    yield str(path), batch
+                    batch = []
+            if batch:
+                yield str(path), batch
+
+        if self.pool is None:
+            for file, lines in raw_chunks():
+                yield map_ndjson_lines(file, lines)
+        else:
+            yield from self.pool.imap(_map_star, raw_chunks(), chunksize=1)
+
+    def _write_chunk(self, chunk: MappedChunk, writer: Writer, report: Report) -> None:
+        for where, message in chunk.errors:
+            report.error(where, message)
+        for where, message in chunk.warnings:
+            report.warning(where, message)
+        for rtype, what in chunk.counts:
+            report.count(rtype, what)
+        rows, hashes, wheres = chunk.rows, chunk.hashes, chunk.wheres
         while rows:
             counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
             try:
@@ -279,14 +241,13 @@ class FhirImport:
             except UnresolvedReference as exc:
                 # report the line, drop it, and write the rest of the chunk again
                 i = next(i for i, r in enumerate(rows) if r is exc.row)
-                where = wheres[id(exc.row)]
+                where = wheres[i]
                 report.error({**where, "path": exc.field}, str(exc))
                 report.count(where["resource_type"], "failed")
-                del rows[i]
-                del hashes[i]
+                del rows[i], hashes[i], wheres[i]
                 continue
             for rtype, c in counts.items():
                 for k, v in c.items():
                     report.count(rtype, k, v)
             break
-        self.progress(len(lines), lines[0].file if lines else "")
+        self.progress(chunk.lines, chunk.file)

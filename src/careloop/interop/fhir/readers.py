@@ -81,7 +81,9 @@ def collect_files(paths: list[str]) -> tuple[list[Path], list[ReadError]]:
             elif _is_json(p):
                 json_files.append(p)
             else:
-                problems.append(ReadError(str(p), "not a .json, .json.gz, .ndjson or .ndjson.gz file"))
+                problems.append(
+                    ReadError(str(p), "not a .json, .json.gz, .ndjson or .ndjson.gz file")
+                )
         else:
             problems.append(ReadError(str(p), "no such file or directory"))
     return json_files + sorted(ndjson_files, key=_ndjson_rank), problems

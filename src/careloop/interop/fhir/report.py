@@ -45,7 +45,9 @@ class Report:
         for counts in self.by_type.values():
             for k, v in counts.items():
                 out[k] += v
-        out["resources"] = sum(out[k] for k in ("created", "updated", "unchanged", "failed", "skipped"))
+        out["resources"] = sum(
+            out[k] for k in ("created", "updated", "unchanged", "failed", "skipped")
+        )
         return out
 
     def as_dict(self) -> dict[str, Any]:
@@ -54,12 +56,15 @@ class Report:
             "paths": self.paths,
             "files": self.files,
             "seconds": round(self.seconds, 3),
-            "resources_per_second": round(totals["resources"] / self.seconds) if self.seconds else None,
+            "resources_per_second": round(totals["resources"] / self.seconds)
+            if self.seconds
+            else None,
             "totals": totals,
             "by_type": {k: dict(v) for k, v in sorted(self.by_type.items())},
             "error_count": self.error_count,
             "warning_count": self.warning_count,
             "errors": self.errors,
             "warnings": self.warnings,
-            "lists_truncated": self.error_count > len(self.errors) or self.warning_count > len(self.warnings),
+            "lists_truncated": self.error_count > len(self.errors)
+            or self.warning_count > len(self.warnings),
         }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from careloop.core import codesystems as cs
@@ -79,7 +80,9 @@ def parse_decimal(value: Any, path: str) -> float | None:
 def period_dates(period: dict[str, Any] | None, path: str) -> tuple[date | None, date | None]:
     if not period:
         return None, None
-    return parse_date(period.get("start"), f"{path}.start"), parse_date(period.get("end"), f"{path}.end")
+    return parse_date(period.get("start"), f"{path}.start"), parse_date(
+        period.get("end"), f"{path}.end"
+    )
 
 
 # --- codes -----------------------------------------------------------------------------------
@@ -90,15 +93,26 @@ _CPT_RE = re.compile(r"^(\d{4}[0-9FTU]|[A-V]\d{4})$")
 
 # Verhoeff tables (SNOMED CT identifiers end in a Verhoeff check digit).
 _V_D = [
-    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5], [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
-    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7], [4, 0, 1, 2, 3, 9, 5, 6, 7, 8], [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
-    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3], [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+    [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+    [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+    [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+    [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+    [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
     [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
 ]
 _V_P = [
-    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4], [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
-    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7], [9, 4, 5, 3, 1, 2, 6, 8, 7, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
-    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+    [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+    [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+    [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+    [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
 ]
 
 
@@ -161,11 +175,17 @@ KNOWN_SYSTEMS = frozenset(_CHECKS) | {
 }
 
 
+@lru_cache(maxsize=200_000)
 def check_code(system: str, code: str) -> str | None:
-    """A warning text when `code` is malformed for `system` or the system is unknown, else None."""
+    """A warning text when `code` is malformed for `system` or the system is unknown, else None.
+
+    Cached: the same few thousand (system, code) pairs make up almost every import.
+    """
     check = _CHECKS.get(system)
     if check is None:
-        if system in KNOWN_SYSTEMS or system.startswith("https://bluebutton.cms.gov/"):
+        if system in KNOWN_SYSTEMS or system.startswith(
+            ("https://bluebutton.cms.gov/", cs.CARELOOP)
+        ):
             return None
         return f"code system {system!r} is not one careloop knows; code {code!r} stored as it came"
     name, ok = check

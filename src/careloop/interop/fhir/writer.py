@@ -48,7 +48,11 @@ REF_TARGETS: dict[str, type[models.Model]] = {
     "Encounter": cm.Encounter,
     "Condition": cm.Condition,
 }
-IDENTIFIED = {"ProviderOrganization": "Organization", "Location": "Location", "Practitioner": "Practitioner"}
+IDENTIFIED = {
+    "ProviderOrganization": "Organization",
+    "Location": "Location",
+    "Practitioner": "Practitioner",
+}
 LOOKUP_CHUNK = 500
 CACHE_LIMIT = 300_000
 
@@ -150,7 +154,9 @@ class Writer:
         for name in sorted(by_model, key=ROW_ORDER.__getitem__):
             self._write_model(name, by_model[name], counts)
 
-    def _write_model(self, name: str, items: list[tuple[Row, str]], counts: dict[str, dict[str, int]]) -> None:
+    def _write_model(
+        self, name: str, items: list[tuple[Row, str]], counts: dict[str, dict[str, int]]
+    ) -> None:
         model = ROW_MODELS[name]
         self._prefetch({k for row, _ in items for k in row.refs.values()})
         objs_fields: list[tuple[Row, str, dict[str, Any]]] = []
@@ -189,7 +195,9 @@ class Writer:
                 self.ids.put(model, row.source_id, found[0])
                 counts[rtype_of(row)]["unchanged"] += 1
             else:
-                model.objects.filter(pk=found[0]).update(import_run_id=self.run, content_hash=h, **values)
+                model.objects.filter(pk=found[0]).update(
+                    import_run_id=self.run, content_hash=h, **values
+                )
                 self.ids.put(model, row.source_id, found[0])
                 counts[rtype_of(row)]["updated"] += 1
         if new_rows:
@@ -202,7 +210,10 @@ class Writer:
                 "import_run_id": self.run,
             }
             pks = inserter.insert(
-                [{**common, "source_id": sid, "content_hash": h, **values} for sid, h, values in new_rows]
+                [
+                    {**common, "source_id": sid, "content_hash": h, **values}
+                    for sid, h, values in new_rows
+                ]
             )
             for (sid, _h, _v), pk in zip(new_rows, pks, strict=True):
                 self.ids.put(model, sid, pk)
@@ -229,10 +240,16 @@ class Writer:
 
     def _resolve_diagnoses(self, rows: list[Row]) -> None:
         """Claims that point at Conditions (`diagnosisReference`) get those codes, in order."""
-        local = {row.source_id: row.fields.get("code", "") for row in rows if row.model == "Condition"}
+        local = {
+            row.source_id: row.fields.get("code", "") for row in rows if row.model == "Condition"
+        }
         wanted = set()
         for row in rows:
-            for d in row.fields.get("diagnosis_codes", ()) if row.model in ("Claim", "ExplanationOfBenefit") else ():
+            for d in (
+                row.fields.get("diagnosis_codes", ())
+                if row.model in ("Claim", "ExplanationOfBenefit")
+                else ()
+            ):
                 if isinstance(d, dict):
                     sid = d["ref"].partition("/")[2]
                     if sid not in local:

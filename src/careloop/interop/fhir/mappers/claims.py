@@ -67,7 +67,11 @@ def map_claim(r: dict[str, Any], ctx: MapContext, sid: str) -> Row:
         # RDA partially adjudicated claims carry their beneficiary as a contained Patient
         local_id = patient_ref["reference"][1:]
         contained = next(
-            (c for c in r.get("contained") or () if c.get("resourceType") == "Patient" and c.get("id") == local_id),
+            (
+                c
+                for c in r.get("contained") or ()
+                if c.get("resourceType") == "Patient" and c.get("id") == local_id
+            ),
             None,
         )
         if contained is None:
@@ -88,8 +92,12 @@ def map_claim(r: dict[str, Any], ctx: MapContext, sid: str) -> Row:
     for i, d in enumerate(sorted(r.get("diagnosis") or (), key=lambda d: d.get("sequence") or 0)):
         path = f"diagnosis[{i}]"
         if "diagnosisCodeableConcept" in d:
-            _s, _c, _d, codings = ctx.coded(d["diagnosisCodeableConcept"], f"{path}.diagnosisCodeableConcept")
-            code = next((c for s, c, _ in codings if s in _ICD_SYSTEMS), codings[0][1] if codings else "")
+            _s, _c, _d, codings = ctx.coded(
+                d["diagnosisCodeableConcept"], f"{path}.diagnosisCodeableConcept"
+            )
+            code = next(
+                (c for s, c, _ in codings if s in _ICD_SYSTEMS), codings[0][1] if codings else ""
+            )
             if code:
                 diagnoses.append(code)
         elif "diagnosisReference" in d:
@@ -99,7 +107,9 @@ def map_claim(r: dict[str, Any], ctx: MapContext, sid: str) -> Row:
     procedures = []
     for i, p in enumerate(r.get("procedure") or ()):
         if "procedureCodeableConcept" in p:
-            _s, code, _d, _a = ctx.coded(p["procedureCodeableConcept"], f"procedure[{i}].procedureCodeableConcept")
+            _s, code, _d, _a = ctx.coded(
+                p["procedureCodeableConcept"], f"procedure[{i}].procedureCodeableConcept"
+            )
             if code:
                 procedures.append(code)
     lines = []
@@ -136,7 +146,9 @@ def map_claim(r: dict[str, Any], ctx: MapContext, sid: str) -> Row:
             break
     if encounter:
         refs["encounter"] = encounter
-    provider = ctx.ref(r.get("provider"), "provider", ("Practitioner", "Organization", "PractitionerRole"))
+    provider = ctx.ref(
+        r.get("provider"), "provider", ("Practitioner", "Organization", "PractitionerRole")
+    )
     provider_npi = ""
     prov = r.get("provider") or {}
     if isinstance(prov.get("identifier"), dict):
@@ -158,7 +170,9 @@ def map_claim(r: dict[str, Any], ctx: MapContext, sid: str) -> Row:
     if isinstance(totals, list):
         for i, t in enumerate(totals):
             amount = _money(t.get("amount"), f"total[{i}].amount")
-            cat = " ".join(str(c.get("code")) for c in (t.get("category") or {}).get("coding") or ())
+            cat = " ".join(
+                str(c.get("code")) for c in (t.get("category") or {}).get("coding") or ()
+            )
             if total is None or "submitted" in cat or "clm_tot_chrg_amt" in cat:
                 total = amount
     elif isinstance(totals, dict):

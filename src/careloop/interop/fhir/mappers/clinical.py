@@ -28,7 +28,9 @@ def _subject(r: dict[str, Any], ctx: MapContext, key: str = "subject") -> str:
     return ctx.ref(r.get(key), key, _PAT, required=True)
 
 
-def _encounter_ref(r: dict[str, Any], ctx: MapContext, refs: dict[str, str], key: str = "encounter") -> None:
+def _encounter_ref(
+    r: dict[str, Any], ctx: MapContext, refs: dict[str, str], key: str = "encounter"
+) -> None:
     enc = ctx.ref(r.get(key), key, _ENC)
     if enc:
         refs["encounter"] = enc
@@ -99,7 +101,9 @@ def map_condition(r: dict[str, Any], ctx: MapContext, sid: str) -> Row:
     refs = {"patient": _subject(r, ctx)}
     _encounter_ref(r, ctx, refs)
     if isinstance(r.get("clinicalStatus"), str):
-        raise MappingError("clinicalStatus", "is a code string (STU3 shape); R4 requires a CodeableConcept")
+        raise MappingError(
+            "clinicalStatus", "is a code string (STU3 shape); R4 requires a CodeableConcept"
+        )
     fields = _coded_fields(r, ctx, "code")
     category = ""
     for c in r.get("category") or ():
@@ -108,9 +112,12 @@ def map_condition(r: dict[str, Any], ctx: MapContext, sid: str) -> Row:
         clinical_status=first_code(r.get("clinicalStatus"))[:20],
         verification_status=first_code(r.get("verificationStatus"))[:20],
         category=category[:40],
-        onset=parse_date(r.get("onsetDateTime") or (r.get("onsetPeriod") or {}).get("start"), "onsetDateTime"),
+        onset=parse_date(
+            r.get("onsetDateTime") or (r.get("onsetPeriod") or {}).get("start"), "onsetDateTime"
+        ),
         abatement=parse_date(
-            r.get("abatementDateTime") or (r.get("abatementPeriod") or {}).get("start"), "abatementDateTime"
+            r.get("abatementDateTime") or (r.get("abatementPeriod") or {}).get("start"),
+            "abatementDateTime",
         ),
         recorded_date=parse_date(r.get("recordedDate"), "recordedDate"),
     )
@@ -153,7 +160,11 @@ def map_observation(r: dict[str, Any], ctx: MapContext, sid: str) -> Row:
         if "valueQuantity" in comp:
             cvalue, cunit = _quantity(comp["valueQuantity"], f"{path}.valueQuantity")
         components.append({"code": ccode, "display": cdisplay, "value": cvalue, "unit": cunit})
-    effective = r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start") or r.get("issued")
+    effective = (
+        r.get("effectiveDateTime")
+        or (r.get("effectivePeriod") or {}).get("start")
+        or r.get("issued")
+    )
     fields.update(
         category=category[:40],
         status=str(status)[:20],
@@ -175,7 +186,12 @@ def map_medication(r: dict[str, Any], ctx: MapContext, sid: str) -> Row:
         fields = _coded_fields(r, ctx, "medicationCodeableConcept")
     elif "medicationReference" in r:
         ref = r["medicationReference"]
-        fields = {"system": "", "code": "", "display": str(ref.get("display") or "")[:300], "codings": []}
+        fields = {
+            "system": "",
+            "code": "",
+            "display": str(ref.get("display") or "")[:300],
+            "codings": [],
+        }
     else:
         raise MappingError("medication[x]", "required element is missing")
     dosage = ""
@@ -189,7 +205,9 @@ def map_medication(r: dict[str, Any], ctx: MapContext, sid: str) -> Row:
         status=str(status)[:20],
         intent=str(r.get("intent") or "")[:20],
         authored_on=parse_date(r.get("authoredOn") or r.get("dateAsserted"), "authoredOn"),
-        start=parse_date(period.get("start") or r.get("effectiveDateTime"), "effectivePeriod.start"),
+        start=parse_date(
+            period.get("start") or r.get("effectiveDateTime"), "effectivePeriod.start"
+        ),
         end=parse_date(period.get("end"), "effectivePeriod.end"),
         dosage_text=dosage[:500],
     )
@@ -201,9 +219,16 @@ def map_immunization(r: dict[str, Any], ctx: MapContext, sid: str) -> Row:
     refs = {"patient": _subject(r, ctx, "patient")}
     _encounter_ref(r, ctx, refs)
     fields = _coded_fields(r, ctx, "vaccineCode")
-    if fields["system"] and fields["system"] != cs.CVX and not any(c[0] == cs.CVX for c in fields["codings"]):
+    if (
+        fields["system"]
+        and fields["system"] != cs.CVX
+        and not any(c[0] == cs.CVX for c in fields["codings"])
+    ):
         ctx.warn("vaccineCode", f"vaccine coded in {fields['system']!r}, not CVX")
-    fields.update(status=str(status)[:20], occurrence=parse_date(r.get("occurrenceDateTime"), "occurrenceDateTime"))
+    fields.update(
+        status=str(status)[:20],
+        occurrence=parse_date(r.get("occurrenceDateTime"), "occurrenceDateTime"),
+    )
     return Row("Immunization", sid, fields, refs)
 
 

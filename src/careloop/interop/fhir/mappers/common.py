@@ -55,7 +55,9 @@ class MapContext:
         if value.startswith("urn:uuid:") or value.startswith("urn:oid:"):
             target = self.local(value) if self.local else None
             if target is None:
-                raise MappingError(path, f"dangling reference {value!r}: no entry with that fullUrl")
+                raise MappingError(
+                    path, f"dangling reference {value!r}: no entry with that fullUrl"
+                )
             value = target
         elif "://" in value.split("?", 1)[0]:
             parts = value.rstrip("/").split("/")
@@ -72,7 +74,9 @@ class MapContext:
                 value = f"{bits[0]}/{bits[1]}"
         return value
 
-    def coded(self, concept: Any, path: str, check: bool = True) -> tuple[str, str, str, list[list[str]]]:
+    def coded(
+        self, concept: Any, path: str, check: bool = True
+    ) -> tuple[str, str, str, list[list[str]]]:
         """The first coding of a CodeableConcept (system, code, display) and all its codings."""
         if concept is None:
             return "", "", "", []
@@ -122,7 +126,9 @@ def human_name(names: Any) -> tuple[str, str, str]:
     """(family, given, prefix) from the official (else first) HumanName."""
     if not names:
         return "", "", ""
-    chosen = next((n for n in names if isinstance(n, dict) and n.get("use") == "official"), names[0])
+    chosen = next(
+        (n for n in names if isinstance(n, dict) and n.get("use") == "official"), names[0]
+    )
     if not isinstance(chosen, dict):
         return "", "", ""
     given = " ".join(chosen.get("given") or ())

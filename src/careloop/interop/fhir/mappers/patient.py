@@ -38,19 +38,26 @@ def map_patient(r: dict[str, Any], ctx: MapContext, sid: str) -> Row:
     language = ""
     for comm in r.get("communication") or ():
         if isinstance(comm, dict):
-            _s, language, _d, _a = ctx.coded(comm.get("language"), "communication.language", check=False)
+            _s, language, _d, _a = ctx.coded(
+                comm.get("language"), "communication.language", check=False
+            )
             break
     orec = ""
     for ext in r.get("extension") or ():
         if isinstance(ext, dict) and ext.get("url") in (cs.OREC_EXT, cs.BB_OREC):
-            orec = str(ext.get("valueCode") or first_code(ext.get("valueCoding") and {"coding": [ext["valueCoding"]]}))[:1]
+            orec = str(
+                ext.get("valueCode")
+                or first_code(ext.get("valueCoding") and {"coding": [ext["valueCoding"]]})
+            )[:1]
     gender = r.get("gender") or ""
     if gender and gender not in ("male", "female", "other", "unknown"):
         raise MappingError("gender", f"must be male, female, other or unknown, got {gender!r}")
     refs = {}
     gps = r.get("generalPractitioner") or ()
     if gps:
-        gp = ctx.ref(gps[0], "generalPractitioner[0]", ("Practitioner", "Organization", "PractitionerRole"))
+        gp = ctx.ref(
+            gps[0], "generalPractitioner[0]", ("Practitioner", "Organization", "PractitionerRole")
+        )
         if gp.startswith("Practitioner"):
             refs["general_practitioner"] = gp
     return Row(

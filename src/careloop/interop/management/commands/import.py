@@ -21,12 +21,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="format", required=True, metavar="{fhir}")
-        fhir = sub.add_parser("fhir", help="FHIR R4 Bundles (.json, .json.gz) and Bulk NDJSON (.ndjson[.gz])")
+        fhir = sub.add_parser(
+            "fhir", help="FHIR R4 Bundles (.json, .json.gz) and Bulk NDJSON (.ndjson[.gz])"
+        )
         fhir.add_argument("paths", nargs="+", metavar="PATH")
         for p in (fhir,):
             p.add_argument("--report", type=Path, help="write the import report JSON here")
             p.add_argument("--organization", default="demo", help="slug of the owning organization")
-            p.add_argument("--source-system", default=None, help="provenance label (default: the format)")
+            p.add_argument(
+                "--source-system", default=None, help="provenance label (default: the format)"
+            )
             p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -64,12 +68,15 @@ class Command(BaseCommand):
             self._summary(Console(), data)
         if not report.ok:
             raise CommandError(
-                f"import run {run.pk} finished with {report.error_count} error(s); see the report", returncode=1
+                f"import run {run.pk} finished with {report.error_count} error(s); see the report",
+                returncode=1,
             )
 
     def _summary(self, console: Console, data: dict[str, Any]) -> None:
-        table = Table(title=f"Import run {data['run_id']}: {data['totals']['resources']:,} resources "
-                      f"in {data['seconds']:.1f} s ({data['resources_per_second'] or 0:,}/s)")
+        table = Table(
+            title=f"Import run {data['run_id']}: {data['totals']['resources']:,} resources "
+            f"in {data['seconds']:.1f} s ({data['resources_per_second'] or 0:,}/s)"
+        )
         cols = ("created", "updated", "unchanged", "skipped", "failed", "warned")
         table.add_column("resource type")
         for c in cols:

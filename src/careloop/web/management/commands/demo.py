@@ -42,10 +42,19 @@ class Command(BaseCommand):
         out = Path(settings.HOME) / "demo" / f"population-{opts['patients']}-{opts['seed']}"
         if not (out / "Patient.ndjson").exists():
             self.stdout.write(f"Generating {opts['patients']} patients into {out} ...")
-            call_command("generate", patients=opts["patients"], seed=opts["seed"], out=str(out), quiet=True)
+            call_command(
+                "generate", patients=opts["patients"], seed=opts["seed"], out=str(out), quiet=True
+            )
         org = self._organization()
         self.stdout.write("Importing the demo population ...")
-        call_command("import", "fhir", str(out), organization=org.slug, quiet=True, source_system="careloop-synth")
+        call_command(
+            "import",
+            "fhir",
+            str(out),
+            organization=org.slug,
+            quiet=True,
+            source_system="careloop-synth",
+        )
         self._users(org)
         url = f"http://{opts['addrport']}/"
         self.stdout.write(self.style.SUCCESS(f"\ncareloop demo is ready at {url}"))
