@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from careloop.accounts import policies
+from careloop.audit.services import record_access
 from careloop.clinical import selectors
 from careloop.interop.models import ImportRun
 
@@ -42,6 +43,15 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     qs = selectors.search_patients(request.user, query, request.session)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    if page.object_list:
+        # a list with patient rows is a read of PHI (SEC-006): one access event per page shown
+        record_access(
+            actor=request.user,
+            organization=policies.active_organization(request.user, request.session),
+            patient_ids=[p.pk for p in page.object_list],
+            view="web:patients",
+            purpose="treatment",
+        )
     template = "web/_patient_rows.html" if request.htmx else "web/patients.html"
     return render(request, template, {"page": page, "q": query})
 
@@ -49,6 +59,13 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
     chart = selectors.chart_for(request.user, patient_id, request.session)
+    record_access(
+        actor=request.user,
+        organization=chart.patient.organization,
+        patient_ids=[chart.patient.pk],
+        view="web:patient_chart",
+        purpose="treatment",
+    )
     charts = {name: trend_svg(name, obs) for name, obs in chart.vitals.items() if obs}
     return render(
         request, "web/chart.html", {"chart": chart, "p": chart.patient, "trend_charts": charts}
