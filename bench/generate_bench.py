@@ -81,6 +81,10 @@ def main() -> None:
         f"CPU {cpu:.1f} s ({cpu / summary.patients * 1000:.2f} ms/patient): on 2 idle cores "
         f"{two_cores:,.0f} patients/s, 1,000,000 patients in {1_000_000 / two_cores / 60:.1f} min"
     )
+    share = cpu / (seconds * (os.cpu_count() or 1))
+    print(
+        f"this run had {share:.0%} of the machine's CPU (other load shares it; the CPU-time figure does not)"
+    )
     print("per resource type:")
     for kind, count in summary.counts.items():
         print(f"  {kind:22s} {count:>12,}  {count / summary.patients:8.2f}/patient")

@@ -24,7 +24,17 @@ def _offset(hours: int) -> str:
 
 
 class Clock:
-    __slots__ = ("as_of", "as_of_ord", "start_ord", "days", "dates", "weekday", "offsets")
+    __slots__ = (
+        "as_of",
+        "as_of_ord",
+        "start_ord",
+        "days",
+        "dates",
+        "weekday",
+        "offsets",
+        "_stamps",
+        "_times",
+    )
 
     def __init__(self, as_of: date, days: int = WINDOW_DAYS) -> None:
         self.as_of = as_of
@@ -42,6 +52,8 @@ class Clock:
             std: [_offset(std + 1) if is_dst else _offset(std) for is_dst in dst]
             for std in (-5, -6, -7, -8)
         }
+        self._stamps = [f"{d}T" for d in self.dates]
+        self._times = [f"{m // 60:02d}:{m % 60:02d}:00" for m in range(1440)]
 
     def date(self, day: int) -> str:
         """The date of a window day (any day, also before the window)."""
@@ -54,7 +66,7 @@ class Clock:
         if minute >= 1440:
             day += minute // 1440
             minute %= 1440
-        return f"{self.dates[day]}T{minute // 60:02d}:{minute % 60:02d}:00{self.offsets[tz][day]}"
+        return self._stamps[day] + self._times[minute] + self.offsets[tz][day]
 
     def weekday_on_or_after(self, day: int) -> int:
         """The day itself when Monday-Friday, else the next Monday."""

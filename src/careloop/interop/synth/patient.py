@@ -175,16 +175,12 @@ class Person:
         rng, n = self.rng, self.n_chronic
         self.super_utilizer = rng.random() < pop.SUPER_UTILIZER_SHARE * (1.6 if n >= 4 else 0.5)
         if self.super_utilizer:
-            self.ip_rate, self.ed_rate, self.readmit_prob, self.ed_admit_share = (
-                1.6,
-                3.2,
-                0.45,
-                0.85,
-            )
+            # About 5% of patients; several stays, ED visits and most readmissions (§5.3).
+            self.ip_rate, self.ed_rate, self.readmit_prob, self.ed_admit_share = 1.3, 3.2, 0.3, 0.85
         else:
-            self.ip_rate = 0.035 + 0.03 * n
+            self.ip_rate = 0.05 + 0.035 * n
             self.ed_rate = 0.2 + 0.07 * n
-            self.readmit_prob, self.ed_admit_share = 0.1, 0.7
+            self.readmit_prob, self.ed_admit_share = 0.07, 0.7
         self.engaged = rng.random() < 0.92
         self.visit_rate = min(1.2 + 0.5 * n, 7.0)
         self.prevention = rng.random() < 0.65 + (0.1 if self.ma else 0.0)
