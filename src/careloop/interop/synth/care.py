@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import record
 from .codes import ACUTE_ED, ED_LEVELS, OFFICE_VISITS
-from .population import Weighted
+from .population import Weighted, randint, randrange
 from .stays import ED_ALLOWED, PRO_ALLOWED, Stays, poisson
 
 OFFICE = Weighted(OFFICE_VISITS)
@@ -38,15 +38,15 @@ class Care(Stays):
         region = p.region
         tz = p.tz
         for _ in range(poisson(rng, p.ed_rate * years)):
-            day = rng.randint(p.first_day, p.last_day)
+            day = randint(rng, p.first_day, p.last_day)
             if not self.free(day):
                 continue
             level = ED_LEVEL.pick(rng)[0]
-            start = rng.randint(0, 1439)
-            end = start + rng.randint(120, 360)
-            reason = ACUTE_ED[rng.randrange(len(ACUTE_ED))][0]
+            start = randint(rng, 0, 1439)
+            end = start + randint(rng, 120, 360)
+            reason = ACUTE_ED[randrange(rng, len(ACUTE_ED))][0]
             diagnoses = [reason, *self.dx(day, 3)]
-            physician = region.emergency[rng.randrange(len(region.emergency))]
+            physician = region.emergency[randrange(rng, len(region.emergency))]
             observation = rng.random() < 0.1 and day + 3 <= p.last_day
             enc = self.encounter(
                 "EMER", level, clock.instant(day, start, tz), clock.instant(day, end, tz),
@@ -56,7 +56,7 @@ class Care(Stays):
             served = clock.dates[day]
             lines = [(level, "0450", served, ED_ALLOWED[level], 1)]
             if observation:
-                hours = rng.randint(20, 40)
+                hours = randint(rng, 20, 40)
                 obs = self.encounter(
                     "OBSENC", "observation", clock.instant(day, end, tz), clock.instant(day, end + hours * 60, tz),
                     region.hospitalists[0], region.hospital, region.hospital_location, diagnoses[:1],
@@ -85,7 +85,7 @@ class Care(Stays):
         span = last - p.first_day
         if span > 0:
             for _ in range(poisson(rng, p.visit_rate * span / 365.0)):
-                day = self.clock.weekday_on_or_after(rng.randint(p.first_day, last))
+                day = self.clock.weekday_on_or_after(randint(rng, p.first_day, last))
                 if day > p.last_day or not self.free(day):
                     continue
                 code = OFFICE.pick(rng)[0]
@@ -102,10 +102,10 @@ class Care(Stays):
         rng = p.rng
         clock = self.clock
         tz = p.tz
-        start = rng.randint(8 * 60, 16 * 60 + 30)
+        start = randint(rng, 8 * 60, 16 * 60 + 30)
         practice = p.practice
         enc = self.encounter(
-            cls, code, clock.instant(day, start, tz), clock.instant(day, start + rng.randint(15, 45), tz),
+            cls, code, clock.instant(day, start, tz), clock.instant(day, start + randint(rng, 15, 45), tz),
             p.pcp, practice.org, practice.location, diagnoses[:2],
         )  # fmt: skip
         if cls != "VR":
@@ -129,15 +129,17 @@ class Care(Stays):
         if 45 <= p.age <= 80 and rng.random() < (0.72 if p.prevention else 0.35):
             r = rng.random()
             if r < 0.85:
-                done.append((W - rng.randint(20, 3650), "G0121" if rng.random() < 0.5 else "45378"))
+                done.append(
+                    (W - randint(rng, 20, 3650), "G0121" if rng.random() < 0.5 else "45378")
+                )
             elif r < 0.95:
-                done.append((W - rng.randint(20, 3 * 365), "81528"))
+                done.append((W - randint(rng, 20, 3 * 365), "81528"))
             else:
-                done.append((W - rng.randint(15, 330), "82274"))
+                done.append((W - randint(rng, 15, 330), "82274"))
         if p.female and 40 <= p.age <= 76 and rng.random() < (0.8 if p.prevention else 0.3):
-            last = W - rng.randint(20, 700)
+            last = W - randint(rng, 20, 700)
             done.append((last, "77067"))
-            done.append((last - rng.randint(350, 730), "77067"))
+            done.append((last - randint(rng, 350, 730), "77067"))
         for day, code in done:
             if day > p.last_day:
                 continue
@@ -159,7 +161,7 @@ class Care(Stays):
             else (region.hospital, region.hospital_location)
         )
         reason = ["Z12.31" if code == "77067" else "Z12.11"]
-        start = p.rng.randint(8 * 60, 15 * 60)
+        start = randint(p.rng, 8 * 60, 15 * 60)
         enc = self.encounter(
             "AMB", code, clock.instant(day, start, p.tz), clock.instant(day, start + 45, p.tz),
             p.pcp, org, loc, reason,

@@ -17,6 +17,7 @@ from orjson import Fragment
 from careloop.core.codesystems import COVERAGE_KIND, DUAL_STATUS_EXT
 
 from . import population as pop
+from .population import randint, randrange
 from .templates import frag
 
 CMS = frag({"display": "Centers for Medicare and Medicaid Services"})
@@ -73,31 +74,31 @@ def draw(p) -> None:
     if p.orec == "0":
         start = age65
     elif p.orec in ("2", "3"):
-        start = W - rng.randint(90, 8 * 365)
+        start = W - randint(rng, 90, 8 * 365)
     else:
-        start = p.birth_day + rng.randint(max(p.age - 20, 22), max(p.age - 1, 23)) * 365
+        start = p.birth_day + randint(rng, max(p.age - 20, 22), max(p.age - 1, 23)) * 365
     p.medicare_start = min(start, W - 30)
-    p.part_b_start = p.medicare_start + (365 * rng.randint(1, 3) if rng.random() < 0.04 else 0)
+    p.part_b_start = p.medicare_start + (365 * randint(rng, 1, 3) if rng.random() < 0.04 else 0)
     p.part_b_start = min(p.part_b_start, W - 30)
     p.first_day = max(0, p.part_b_start)
     p.ma = rng.random() < pop.MA_SHARE
     p.ma_start = p.ma_end = None
     if p.ma:
         if rng.random() < pop.SWITCHED_TO_MA_SHARE / pop.MA_SHARE:
-            p.ma_start = rng.randint(max(p.first_day, 0), W - 30)
+            p.ma_start = randint(rng, max(p.first_day, 0), W - 30)
         else:
-            p.ma_start = max(p.medicare_start, W - rng.randint(60, 12 * 365))
+            p.ma_start = max(p.medicare_start, W - randint(rng, 60, 12 * 365))
         if rng.random() < 0.05:
-            p.ma_end = min(p.ma_start + rng.randint(180, 900), W - 30)
+            p.ma_end = min(p.ma_start + randint(rng, 180, 900), W - 30)
     p.part_d = rng.random() < (pop.MA_PD_SHARE if p.ma else pop.PART_D_SHARE_FFS)
     dual_share = pop.DUAL_SHARE_DISABLED if p.disabled else pop.DUAL_SHARE_AGED
     p.dual = _DUAL.pick(rng)[0] if rng.random() < dual_share else None
-    p.medicaid_start = p.medicare_start - rng.randint(0, 5 * 365) if p.dual else None
+    p.medicaid_start = p.medicare_start - randint(rng, 0, 5 * 365) if p.dual else None
     if p.ma:
         p.ma_plan = (
             p.ctx.ma_plans[3]
             if p.dual in ("02", "04", "08") and rng.random() < 0.5
-            else p.ctx.ma_plans[rng.randrange(3)]
+            else p.ctx.ma_plans[randrange(rng, 3)]
         )
 
 

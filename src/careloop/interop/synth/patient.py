@@ -28,6 +28,7 @@ from .clock import Clock
 from .codes import CHRONIC_CODES, DIALYSIS, ESRD
 from .directory import REGION_SIZE, Region, build_region, ma_plan_refs
 from .places import FEMALE_NAMES, MALE_NAMES, STREETS, SURNAMES
+from .population import randint, randrange
 from .templates import frag
 
 RESOURCE_TYPES = (
@@ -118,15 +119,15 @@ class Person:
         self.region = ctx.region(self.index // REGION_SIZE)
         self.tz = self.region.tz
         self.practice = self.region.practices[_PRACTICE.pick(rng)[0]]
-        self.pcp = self.practice.clinicians[rng.randrange(len(self.practice.clinicians))]
+        self.pcp = self.practice.clinicians[randrange(rng, len(self.practice.clinicians))]
         self.disabled = rng.random() < pop.UNDER_65_SHARE
         band = (_UNDER_65 if self.disabled else _AGED).pick(rng)
-        self.age = rng.randint(band[0], band[1])
+        self.age = randint(rng, band[0], band[1])
         self.female = rng.random() < (
             pop.FEMALE_SHARE_DISABLED if self.disabled else pop.FEMALE_SHARE_AGED
         )
         self.birth_day = (
-            W - self.age * 365 - (self.age // 4) - rng.randint(1, 364)
+            W - self.age * 365 - (self.age // 4) - randint(rng, 1, 364)
         )  # window day of birth
         esrd = rng.random() < pop.ESRD_SHARE
         if self.disabled:
@@ -147,7 +148,7 @@ class Person:
         # Death inside the window.
         n = len(self.keys)
         p_death = min(0.5, 0.011 * (1 + n) * (1.6 if self.age >= 85 else 1.0))
-        self.death_day = rng.randint(30, W - 1) if rng.random() < p_death else None
+        self.death_day = randint(rng, 30, W - 1) if rng.random() < p_death else None
         self.last_day = W - 1 if self.death_day is None else self.death_day
         coverage.draw(self)
         self.chronic_conditions(esrd)
@@ -161,9 +162,9 @@ class Person:
         for key in sorted(self.keys):
             variant = ESRD if esrd and key == "ckd" else _VARIANTS[key].pick(rng)
             if rng.random() < 0.8 and earliest < -1:
-                onset = rng.randint(earliest, -1)
+                onset = randint(rng, earliest, -1)
             else:
-                onset = rng.randint(self.first_day, max(self.first_day, self.last_day))
+                onset = randint(rng, self.first_day, max(self.first_day, self.last_day))
             chronic.append(Chronic(key, variant, onset))
         if esrd:
             ckd = next(c for c in chronic if c.key == "ckd")
@@ -205,13 +206,13 @@ class Person:
     def wellness_days(self) -> list[tuple[int, str]]:
         rng, clock = self.rng, self.ctx.clock
         p_awv = 0.75 if self.prevention else 0.12
-        anchor = rng.randint(0, 180)
+        anchor = randint(rng, 0, 180)
         new_enrollee = self.part_b_start >= -365
         days = []
         for k in range(3):
             if rng.random() >= p_awv:
                 continue
-            day = clock.weekday_on_or_after(anchor + 365 * k + rng.randint(0, 15))
+            day = clock.weekday_on_or_after(anchor + 365 * k + randint(rng, 0, 15))
             if day < max(self.first_day, self.part_b_start + 366) or day > self.last_day:
                 continue
             days.append((day, "G0438" if new_enrollee and not days else "G0439"))
@@ -224,9 +225,9 @@ class Person:
     def emit_patient(self) -> None:
         rng, clock, region = self.rng, self.ctx.clock, self.region
         given = FEMALE_NAMES if self.female else MALE_NAMES
-        names = [given[rng.randrange(len(given))]]
+        names = [given[randrange(rng, len(given))]]
         if rng.random() < 0.4:
-            names.append(given[rng.randrange(len(given))])
+            names.append(given[randrange(rng, len(given))])
         res = {
             "resourceType": "Patient",
             "id": self.pid,
@@ -244,14 +245,14 @@ class Person:
             "name": [
                 {
                     "use": "official",
-                    "family": SURNAMES[rng.randrange(len(SURNAMES))],
+                    "family": SURNAMES[randrange(rng, len(SURNAMES))],
                     "given": names,
                 }
             ],
             "telecom": [
                 {
                     "system": "phone",
-                    "value": f"{region.area}-555-{rng.randint(100, 199):04d}",
+                    "value": f"{region.area}-555-{randint(rng, 100, 199):04d}",
                     "use": "home",
                 }
             ],
@@ -260,10 +261,10 @@ class Person:
             "address": [
                 {
                     "use": "home",
-                    "line": [f"{rng.randint(1, 9999)} {STREETS[rng.randrange(len(STREETS))]}"],
+                    "line": [f"{randint(rng, 1, 9999)} {STREETS[randrange(rng, len(STREETS))]}"],
                     "city": region.city,
                     "state": region.state,
-                    "postalCode": f"{region.zip3}{rng.randint(1, 99):02d}",
+                    "postalCode": f"{region.zip3}{randint(rng, 1, 99):02d}",
                     "country": "US",
                 }
             ],
@@ -271,7 +272,7 @@ class Person:
             "managingOrganization": self.practice.org,
         }
         if self.death_day is not None:
-            res["deceasedDateTime"] = clock.instant(self.death_day, rng.randint(0, 1439), self.tz)
+            res["deceasedDateTime"] = clock.instant(self.death_day, randint(rng, 0, 1439), self.tz)
         self.emit("Patient", res)
 
 

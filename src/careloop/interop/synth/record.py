@@ -20,7 +20,7 @@ from .codes import (
     PNEUMO,
     STATINS,
 )
-from .population import Weighted
+from .population import Weighted, randint
 
 _FLU = Weighted(FLU_VACCINES)
 _STATIN = Weighted(STATINS)
@@ -63,7 +63,7 @@ def conditions(ctx, p) -> None:
             codings = [icd, T.SCT[c.sct]]
         else:
             codings = [icd]
-        recorded = min(c.onset_day + rng.randint(0, 45), p.last_day)
+        recorded = min(c.onset_day + randint(rng, 0, 45), p.last_day)
         p.emit(
             "Condition",
             {
@@ -144,7 +144,7 @@ def medications(ctx, p) -> None:
         if latest is not None and rng.random() < 0.9:
             day, enc = latest
         else:
-            day, enc = rng.randint(p.first_day, max(p.first_day, p.last_day)), None
+            day, enc = randint(rng, p.first_day, max(p.first_day, p.last_day)), None
         status = "stopped" if p.death_day is not None or rng.random() < 0.06 else "active"
         res = {
             "resourceType": "MedicationRequest",
@@ -181,14 +181,14 @@ def immunizations(ctx, p) -> None:
     rng, clock = p.rng, ctx.clock
     p_flu = 0.85 if p.prevention else 0.3
     for year in range(clock.as_of.year - 3, clock.as_of.year + 1):
-        day = date(year, 8, 25).toordinal() - clock.start_ord + rng.randint(0, 110)
+        day = date(year, 8, 25).toordinal() - clock.start_ord + randint(rng, 0, 110)
         if p.first_day <= day <= p.last_day and rng.random() < p_flu:
             _immunization(p, _FLU.pick(rng)[0], day)
     if (p.age >= 65 or rng.random() < 0.3) and rng.random() < (0.8 if p.prevention else 0.35):
         if p.age >= 65:
-            day = p.birth_day + 65 * 365 + 16 + rng.randint(0, 5 * 365)
+            day = p.birth_day + 65 * 365 + 16 + randint(rng, 0, 5 * 365)
         else:
-            day = p.last_day - rng.randint(0, 4 * 365)
+            day = p.last_day - randint(rng, 0, 4 * 365)
         day = min(day, p.last_day)
         if day + clock.start_ord <= _PCV13_LAST_DAY:
             _immunization(p, "133", day)
@@ -224,7 +224,7 @@ def allergies(ctx, p) -> None:
             "code": {"coding": [T.coding(SNOMED, code, display)], "text": display},
             "patient": p.ref,
             "recordedDate": clock.date(
-                rng.randint(min(p.first_day, p.last_day) - 3650, p.last_day)
+                randint(rng, min(p.first_day, p.last_day) - 3650, p.last_day)
             ),
         }
         if category:

@@ -15,7 +15,7 @@ from . import record
 from . import templates as T
 from .codes import ACUTE_INPATIENT, EXACERBATION, PCS
 from .events import Events
-from .population import Weighted
+from .population import Weighted, randint, randrange
 
 LENGTH_OF_STAY = Weighted(
     (
@@ -48,7 +48,7 @@ class Stays(Events):
         p = self.p
         rng = p.rng
         n = poisson(rng, p.ip_rate * years)
-        starts = sorted(rng.randint(p.first_day, p.last_day) for _ in range(n))
+        starts = sorted(randint(rng, p.first_day, p.last_day) for _ in range(n))
         cursor = p.first_day
         death_stay = p.death_day is not None and rng.random() < 0.4
         for start in starts:
@@ -61,7 +61,7 @@ class Stays(Events):
                 cursor = discharge + 1
                 if rng.random() >= p.readmit_prob:
                     break
-                day = discharge + rng.randint(2, 29)
+                day = discharge + randint(rng, 2, 29)
                 chain += 1
             cursor = max(cursor, day)
         if death_stay:
@@ -85,22 +85,22 @@ class Stays(Events):
             discharge = p.last_day  # still in hospital at the end: discharged before as-of
             los = discharge - day
         self.busy.append((day, discharge))
-        hospitalist = region.hospitalists[rng.randrange(len(region.hospitalists))]
+        hospitalist = region.hospitalists[randrange(rng, len(region.hospitalists))]
         exacerbations = [
             c.key for c in p.chronic if c.key in EXACERBATION
         ]  # a list: set order varies by process
         if exacerbations and rng.random() < 0.55:
-            principal = EXACERBATION[exacerbations[rng.randrange(len(exacerbations))]][0]
+            principal = EXACERBATION[exacerbations[randrange(rng, len(exacerbations))]][0]
         else:
-            principal = ACUTE_INPATIENT[rng.randrange(len(ACUTE_INPATIENT))][0]
+            principal = ACUTE_INPATIENT[randrange(rng, len(ACUTE_INPATIENT))][0]
         diagnoses = [principal, *[c for c in self.dx(day, 8) if c != principal]]
-        admit_minute = rng.randint(0, 1439)
+        admit_minute = randint(rng, 0, 1439)
         stay_id = p.next_id("e")
         first, last = clock.dates[day], clock.dates[discharge]
         if via_ed:
-            ed_start = max(admit_minute - rng.randint(180, 420), 0)
+            ed_start = max(admit_minute - randint(rng, 180, 420), 0)
             level = "99285" if rng.random() < 0.6 else "99284"
-            physician = region.emergency[rng.randrange(len(region.emergency))]
+            physician = region.emergency[randrange(rng, len(region.emergency))]
             ed = self.encounter(
                 "EMER",
                 level,
@@ -118,7 +118,7 @@ class Stays(Events):
                 [(level, None, first, PRO_ALLOWED[level], 1)], "23", ed,
             )  # fmt: skip
         key = "exp" if death is not None else DISPOSITION.pick(rng)[0]
-        discharge_minute = rng.randint(10 * 60, 16 * 60)
+        discharge_minute = randint(rng, 10 * 60, 16 * 60)
         hospitalization = {
             "admitSource": T.ADMIT["emd" if via_ed else "mp"],
             "dischargeDisposition": T.DISCHARGE[key],
@@ -144,7 +144,7 @@ class Stays(Events):
         self.measure("sodium", round(rng.gauss(137, 3.5)), enc, when)
         procedures = None
         if rng.random() < 0.35:
-            code, display = PCS[rng.randrange(len(PCS))]
+            code, display = PCS[randrange(rng, len(PCS))]
             performed = clock.dates[min(day + 1, discharge)]
             procedures = [(code, display, performed)]
             record.procedure(p, code, performed, enc, display)
@@ -186,7 +186,7 @@ class Stays(Events):
         p = self.p
         clock = self.clock
         region = p.region
-        end = min(day + p.rng.randint(7, 30), p.last_day)
+        end = min(day + randint(p.rng, 7, 30), p.last_day)
         if end <= day:
             return
         self.busy.append((day, end))
@@ -228,7 +228,7 @@ class Stays(Events):
         rng = p.rng
         if rng.random() >= 0.45:
             return
-        day = self.clock.weekday_on_or_after(discharge + rng.randint(3, 14))
+        day = self.clock.weekday_on_or_after(discharge + randint(rng, 3, 14))
         if day > p.last_day or not self.free(day):
             return
         code = "99496" if day - discharge <= 7 else "99495"
