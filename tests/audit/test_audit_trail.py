@@ -367,13 +367,17 @@ def test_verify_reports_the_first_of_several_problems(history):
 # --- concurrency -----------------------------------------------------------------------
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="SQLite's in-memory test database fails fast on a lock; see the file-database test",
-)
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_do_not_fork_the_chain(cm_a, cm_b, patient_a, patient_b):
-    """Writers in parallel threads (own connections) append one chain, seq 1..N, no fork."""
+def test_concurrent_writers_do_not_fork_the_chain(cm_a, cm_b, patient_a, patient_b, tmp_path):
+    """Writers in parallel append one chain, seq 1..N, no fork.
+
+    PostgreSQL: threads with their own connections. SQLite: its in-memory test database
+    fails fast on a lock instead of waiting, so the deployment's SQLite *file* is tested with
+    four processes.
+    """
+    if connection.vendor == "sqlite":
+        _concurrent_processes_on_a_sqlite_file(tmp_path)
+        return
     import threading
 
     from django.db import connections
@@ -428,10 +432,7 @@ with audit_context(source="task", request_id=sys.argv[1]):
 """
 
 
-@pytest.mark.skipif(
-    connection.vendor != "sqlite", reason="the SQLite file database of a deployment"
-)
-def test_concurrent_processes_on_a_sqlite_file_do_not_fork_the_chain(tmp_path):
+def _concurrent_processes_on_a_sqlite_file(tmp_path):
     """Four processes append to one SQLite file at once; `careloop audit verify` passes."""
     import os
     import subprocess
