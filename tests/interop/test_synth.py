@@ -247,6 +247,9 @@ def test_entitlement_coverage_and_deaths(resources):
             if ext["url"] == DUAL_STATUS_EXT:
                 dual[c["beneficiary"]["reference"]] = ext["valueCode"]
     assert all({"part-a", "part-b"} <= k for k in kinds.values())
+    assert all(
+        c["period"]["start"] <= c["period"].get("end", "9999") for c in resources["Coverage"]
+    )
     ma = sum("part-c" in k for k in kinds.values()) / len(patients)
     assert 0.3 <= ma <= 0.5, ma
     assert 0.12 <= len(dual) / len(patients) <= 0.25
@@ -262,6 +265,21 @@ def test_entitlement_coverage_and_deaths(resources):
 
 def _day(instant: str) -> date:
     return date.fromisoformat(instant[:10])
+
+
+def test_nothing_happens_after_death(resources):
+    died = {
+        f"Patient/{p['id']}": p["deceasedDateTime"][:10]
+        for p in resources["Patient"]
+        if "deceasedDateTime" in p
+    }
+    assert died
+    for e in resources["Encounter"]:
+        if e["subject"]["reference"] in died:
+            assert e["period"]["end"][:10] <= died[e["subject"]["reference"]], e["id"]
+    for c in resources["Coverage"]:
+        if c["beneficiary"]["reference"] in died:
+            assert c["period"]["end"] <= died[c["beneficiary"]["reference"]], c["id"]
 
 
 def test_care_and_transitions(resources):

@@ -111,13 +111,20 @@ def payer_on(p, day: int, kind: str) -> tuple[Fragment, Fragment]:
 
 
 def emit(p) -> None:
-    """Write the Coverage resources of patient `p`."""
+    """Write the Coverage resources of patient `p` (none that would start after death)."""
     clock = p.ctx.clock
-    end = None if p.death_day is None else clock.date(p.death_day)
+    death = p.death_day
     refs = {}
 
-    def add(part: str, start: int, payor: dict, stop: str | None = None, extension=None) -> None:
+    def add(part: str, start: int, payor, stop: int | None = None, extension=None) -> None:
+        if death is not None:
+            if start > death:
+                return
+            stop = death if stop is None else min(stop, death)
         cid = f"{p.pid}-{_PART_IDS[part]}"
+        period = {"start": clock.date(start)}
+        if stop is not None:
+            period["end"] = clock.date(stop)
         res = {
             "resourceType": "Coverage",
             "id": cid,
@@ -126,11 +133,9 @@ def emit(p) -> None:
             "subscriberId": p.mbi,
             "beneficiary": p.ref,
             "relationship": _SELF,
-            "period": {"start": clock.date(start)},
+            "period": period,
             "payor": [payor],
         }
-        if stop or end:
-            res["period"]["end"] = stop or end
         if extension:
             res["extension"] = extension
         p.emit("Coverage", res)
@@ -139,16 +144,16 @@ def emit(p) -> None:
     add("part-a", p.medicare_start, CMS)
     add("part-b", p.part_b_start, CMS)
     if p.ma:
-        stop = clock.date(p.ma_end) if p.ma_end is not None else None
-        add("part-c", p.ma_start, p.ma_plan, stop)
+        add("part-c", p.ma_start, p.ma_plan, p.ma_end)
     if p.part_d:
         start = max(p.ma_start if p.ma else p.medicare_start, p.medicare_start)
         add("part-d", start, p.ma_plan if p.ma else CMS)
     if p.dual:
+        medicaid = {"display": f"{p.region.state} Medicaid"}
         add(
             "medicaid",
             p.medicaid_start,
-            {"display": f"{p.region.state} Medicaid"},
+            medicaid,
             None,
             [{"url": DUAL_STATUS_EXT, "valueCode": p.dual}],
         )

@@ -148,9 +148,12 @@ class Person:
         # Death inside the window.
         n = len(self.keys)
         p_death = min(0.5, 0.011 * (1 + n) * (1.6 if self.age >= 85 else 1.0))
-        self.death_day = randint(rng, 30, W - 1) if rng.random() < p_death else None
-        self.last_day = W - 1 if self.death_day is None else self.death_day
         coverage.draw(self)
+        # Deaths fall after the start of Part B (and its data), so no coverage ends before it starts.
+        earliest_death = max(30, self.first_day + 30)
+        dies = rng.random() < p_death and earliest_death < W - 1
+        self.death_day = randint(rng, earliest_death, W - 1) if dies else None
+        self.last_day = W - 1 if self.death_day is None else self.death_day
         self.chronic_conditions(esrd)
         self.utilization()
         self.baselines()
