@@ -1,4 +1,7 @@
-"""`careloop import fhir PATH... [--report report.json] [--organization SLUG]`."""
+"""`careloop import fhir PATH... [--report report.json] [--organization SLUG]`.
+
+`careloop import claims --format rif|tuva|bluebutton|cclf PATH... [--report report.json]`.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from careloop.accounts.services import get_or_create_organization
+from careloop.interop.claims.runner import FORMATS as CLAIMS_FORMATS
+from careloop.interop.claims.runner import ClaimsImport
 from careloop.interop.fhir.importer import FhirImport
 
 
@@ -20,12 +25,18 @@ class Command(BaseCommand):
     help = "Import data into the clinical record (FHIR R4 Bundles and Bulk NDJSON)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="format", required=True, metavar="{fhir}")
+        sub = parser.add_subparsers(dest="source", required=True, metavar="{fhir,claims}")
         fhir = sub.add_parser(
             "fhir", help="FHIR R4 Bundles (.json, .json.gz) and Bulk NDJSON (.ndjson[.gz])"
         )
         fhir.add_argument("paths", nargs="+", metavar="PATH")
-        for p in (fhir,):
+        claims = sub.add_parser(
+            "claims",
+            help="claims files: CCW RIF, Tuva input layer, Blue Button 2.0 FHIR, CCLF8",
+        )
+        claims.add_argument("--format", dest="claims_format", required=True, choices=CLAIMS_FORMATS)
+        claims.add_argument("paths", nargs="+", metavar="PATH")
+        for p in (fhir, claims):
             p.add_argument("--report", type=Path, help="write the import report JSON here")
             p.add_argument("--organization", default="demo", help="slug of the owning organization")
             p.add_argument(
@@ -58,8 +69,13 @@ class Command(BaseCommand):
                 done = progress.tasks[0].completed
                 progress.update(task, rate=f"{done / max(time.perf_counter() - t0, 1e-9):,.0f}")
 
-            job = FhirImport(org.pk, opts["source_system"] or opts["format"], progress=tick)
-            run, report = job.run(opts["paths"])
+            if opts["source"] == "claims":
+                fmt = opts["claims_format"]
+                job = ClaimsImport(org.pk, fmt, opts["source_system"] or fmt, progress=tick)
+                run, report = job.run(opts["paths"])
+            else:
+                job = FhirImport(org.pk, opts["source_system"] or "fhir", progress=tick)
+                run, report = job.run(opts["paths"])
         data = report.as_dict()
         data["run_id"] = run.pk
         if opts["report"]:
