@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from careloop.accounts import policies
+from careloop.audit.services import record_access
 
 from .models import (
     AllergyIntolerance,
@@ -26,17 +27,45 @@ from .models import (
 
 
 def patients_visible_to(user: Any, session: Any = None) -> QuerySet[Patient]:
+    """The patients the user may open in the active organization (accounts/policies.py):
+    the whole organization, or the care team plus unexpired break-the-glass grants."""
+    org = policies.active_organization(user, session)
+    allowed = policies.patient_filter(user, org)
+    if allowed is None:
+        return Patient.objects.none()
+    return Patient.objects.filter(allowed)
+
+
+def caseload(user: Any, session: Any = None) -> QuerySet[Patient]:
+    """The patients the user is on the care team of today, in the active organization:
+    what worklists are scoped by (SEC-002), whatever the organization's chart access."""
     org = policies.active_organization(user, session)
     if org is None or not policies.can_view_phi(user, org):
         return Patient.objects.none()
-    return Patient.objects.filter(organization=org)
+    return Patient.objects.filter(
+        organization=org, pk__in=policies.care_team_patient_ids(user, org)
+    )
 
 
 def get_patient_for_user(user: Any, patient_id: int, session: Any = None) -> Patient:
-    """The patient, or 404 — the same answer for "does not exist" and "not yours"."""
+    """The patient, or 404 — the same answer for "does not exist" and "not yours".
+
+    A patient reached only through a break-the-glass grant is returned too, and the read is
+    recorded as an access event flagged `break_glass` (purpose "emergency", SEC-003), on top
+    of whatever event the calling view records.
+    """
     patient = patients_visible_to(user, session).filter(pk=patient_id).first()
     if patient is None:
         raise Http404("No such patient")
+    if policies.is_break_glass_access(user, patient.organization, patient.pk):
+        record_access(
+            actor=user,
+            organization=patient.organization,
+            patient_ids=[patient.pk],
+            view="clinical:patient_under_break_glass",
+            purpose="emergency",
+            break_glass=True,
+        )
     return patient
 
 

@@ -18,7 +18,12 @@ class ClinicalRecord(models.Model):
     source_system = models.CharField(max_length=64)
     source_id = models.CharField(max_length=128)
     import_run = models.ForeignKey(
-        "interop.ImportRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "interop.ImportRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     content_hash = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -37,7 +42,12 @@ class ClinicalRecord(models.Model):
 class PatientRecord(ClinicalRecord):
     """A clinical row about one patient."""
 
-    patient = models.ForeignKey("clinical.Patient", on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(
+        "clinical.Patient", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
 
     class Meta(ClinicalRecord.Meta):
         abstract = True
+        # One index per table for the chart's per-patient reads; imports write every index,
+        # so there are few (decision 0001).
+        indexes = [models.Index(fields=["patient"], name="%(class)s_patient")]

@@ -24,7 +24,7 @@ class Claim(PatientRecord):
     resource_type = models.CharField(max_length=30, help_text="Claim or ExplanationOfBenefit")
     claim_type = models.CharField(max_length=20, choices=Type.choices)
     status = models.CharField(max_length=20, blank=True)
-    start = models.DateField(null=True, blank=True, db_index=True)
+    start = models.DateField(null=True, blank=True)
     end = models.DateField(null=True, blank=True)
     diagnosis_codes = models.JSONField(
         default=list, help_text="ICD codes in claim order; first is principal"
@@ -38,11 +38,21 @@ class Claim(PatientRecord):
     provider_npi = models.CharField(max_length=10, blank=True)
     provider_ref = models.CharField(max_length=300, blank=True)
     practitioner = models.ForeignKey(
-        "clinical.Practitioner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "clinical.Practitioner",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     practitioner_ref = models.CharField(max_length=300, blank=True)
     encounter = models.ForeignKey(
-        "clinical.Encounter", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "clinical.Encounter",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     encounter_ref = models.CharField(max_length=300, blank=True)
     total_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)

@@ -68,3 +68,6 @@ class SourceIdentifier(models.Model):
                 name="unique_source_identifier",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type}?identifier={self.system}|{self.value}"

@@ -10,7 +10,7 @@ from .base import PatientRecord
 
 class CodedRecord(PatientRecord):
     system = models.CharField(max_length=200, blank=True)
-    code = models.CharField(max_length=64, blank=True, db_index=True)
+    code = models.CharField(max_length=64, blank=True)
     display = models.CharField(max_length=300, blank=True)
     codings = models.JSONField(default=list, help_text="all codings as [system, code, display]")
 
@@ -33,12 +33,17 @@ class Encounter(PatientRecord):
     status = models.CharField(max_length=20, blank=True)
     type_codes = models.JSONField(default=list)
     type_display = models.CharField(max_length=300, blank=True)
-    start = models.DateTimeField(null=True, blank=True, db_index=True)
+    start = models.DateTimeField(null=True, blank=True)
     end = models.DateTimeField(null=True, blank=True)
     admit_source = models.CharField(max_length=40, blank=True)
     discharge_disposition = models.CharField(max_length=40, blank=True)
     practitioner = models.ForeignKey(
-        "clinical.Practitioner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "clinical.Practitioner",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     practitioner_ref = models.CharField(max_length=300, blank=True)
     service_provider = models.ForeignKey(
@@ -47,10 +52,16 @@ class Encounter(PatientRecord):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     service_provider_ref = models.CharField(max_length=300, blank=True)
     location = models.ForeignKey(
-        "clinical.Location", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "clinical.Location",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     location_ref = models.CharField(max_length=300, blank=True)
     reason_codes = models.JSONField(default=list)
@@ -58,7 +69,12 @@ class Encounter(PatientRecord):
 
 class EncounterLinked(CodedRecord):
     encounter = models.ForeignKey(
-        Encounter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Encounter,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     encounter_ref = models.CharField(max_length=300, blank=True)
 
@@ -76,9 +92,14 @@ class Condition(EncounterLinked):
 
 
 class Observation(EncounterLinked):
+    class Meta(EncounterLinked.Meta):
+        indexes = [
+            models.Index(fields=["patient", "code", "effective"], name="observation_patient_code")
+        ]
+
     category = models.CharField(max_length=40, blank=True)
     status = models.CharField(max_length=20, blank=True)
-    effective = models.DateTimeField(null=True, blank=True, db_index=True)
+    effective = models.DateTimeField(null=True, blank=True)
     value = models.FloatField(null=True, blank=True)
     unit = models.CharField(max_length=40, blank=True)
     value_text = models.CharField(max_length=300, blank=True)

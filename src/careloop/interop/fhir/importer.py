@@ -76,7 +76,9 @@ class FhirImport:
             if self.pool is not None:
                 self.pool.terminate()
                 self.pool = None
+        t_finish = time.perf_counter()
         self._finish(writer, report)
+        report.timings["link_and_derive"] = time.perf_counter() - t_finish
         report.seconds = time.perf_counter() - started
         run.report = report.as_dict()
         run.status = ImportRun.Status.SUCCEEDED if report.ok else ImportRun.Status.FAILED
@@ -233,6 +235,7 @@ class FhirImport:
         for rtype, what in chunk.counts:
             report.count(rtype, what)
         rows, hashes, wheres = chunk.rows, chunk.hashes, chunk.wheres
+        t_write = time.perf_counter()
         while rows:
             counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
             try:
@@ -250,4 +253,5 @@ class FhirImport:
                 for k, v in c.items():
                     report.count(rtype, k, v)
             break
+        report.timings["write"] = report.timings.get("write", 0.0) + time.perf_counter() - t_write
         self.progress(chunk.lines, chunk.file)

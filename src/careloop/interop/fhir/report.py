@@ -22,6 +22,7 @@ class Report:
     warning_count: int = 0
     files: int = 0
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
 
     def count(self, rtype: str, what: str, n: int = 1) -> None:
         self.by_type[rtype][what] += n
@@ -56,6 +57,7 @@ class Report:
             "paths": self.paths,
             "files": self.files,
             "seconds": round(self.seconds, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "resources_per_second": round(totals["resources"] / self.seconds)
             if self.seconds
             else None,

@@ -160,10 +160,15 @@ class Writer:
         model = ROW_MODELS[name]
         self._prefetch({k for row, _ in items for k in row.refs.values()})
         objs_fields: list[tuple[Row, str, dict[str, Any]]] = []
+        resolved: dict[str, int | None] = {}  # keys repeat: a patient's rows share its key
         for row, h in items:
             values = dict(row.fields)
             for field, key in row.refs.items():
-                pk = self.resolve(key)
+                pk = (
+                    resolved[key]
+                    if key in resolved
+                    else resolved.setdefault(key, self.resolve(key))
+                )
                 if field == "patient":
                     if pk is None:
                         raise UnresolvedReference(row, field, key)
