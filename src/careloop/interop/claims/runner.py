@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from careloop.interop.fhir.importer import FhirImport
 from careloop.interop.fhir.report import COUNTS, Report
-from careloop.interop.fhir.writer import UnresolvedReference, Writer
+from careloop.interop.fhir.writer import ROW_ORDER, UnresolvedReference, Writer
 from careloop.interop.models import ImportRun
 
 from . import cclf, rif, tuva
@@ -132,22 +132,29 @@ class ClaimsImport:
                 self.progress(u.lines, u.file)
             else:
                 good.append(u)
-        good.sort(key=lambda u: (u.phase, u.label))
         # the last version of each record in the run wins; earlier ones are skipped
         last: dict[tuple[str, str], int] = {}
         for i, u in enumerate(good):
             for row in u.rows:
                 last[(row.model, row.source_id)] = i
+        # Patients go in before what points at them, whichever file brought the later version;
+        # so a beneficiary's Patient and Coverage may land in different transactions (0007)
+        parts: list[tuple[tuple[int, int, str], Unit, list[Any]]] = []
+        for i, u in enumerate(good):
+            kept: dict[str, list[Any]] = {}
+            for r in u.rows:
+                if last[(r.model, r.source_id)] == i:
+                    kept.setdefault(r.model, []).append(r)
+                else:
+                    report.count(_label(u, r.model), "skipped")
+            if not kept:
+                self.progress(u.lines, u.file)
+            for model, rows in kept.items():
+                parts.append(((u.phase, ROW_ORDER[model], u.label), u, rows))
+        parts.sort(key=lambda p: p[0])
         batch: list[tuple[Unit, list[Any]]] = []
         size = 0
-        for i, u in enumerate(good):
-            rows = [r for r in u.rows if last[(r.model, r.source_id)] == i]
-            for r in u.rows:
-                if last[(r.model, r.source_id)] != i:
-                    report.count(_label(u, r.model), "skipped")
-            if not rows:
-                self.progress(u.lines, u.file)
-                continue
+        for _key, u, rows in parts:
             if batch and (batch[0][0].label != u.label or size + len(rows) > BATCH_ROWS):
                 self._flush(batch, writer, report)
                 batch, size = [], 0
