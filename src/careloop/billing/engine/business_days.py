@@ -35,6 +35,7 @@ def nth_business_day_after(day: date, n: int) -> date:
     return current
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def business_days_between(start: date, end: date) -> int:
     """How many business days lie in (start, end]: the day after `start` through `end`."""
     count = 0

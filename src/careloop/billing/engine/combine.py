@@ -35,27 +35,39 @@ def apply_exclusions(ctx: Context, outcomes: list[Outcome]) -> None:
     )  # only same-practitioner codes trigger the exclusions
     if not others and len(billed) < 2:
         return
-    settings = ctx.settings
     codes = {line.code for o in billed for line in o.lines}
-    for exclusion in ctx.rules.exclusions:
-        if exclusion.allowed:  # EXC-009, EXC-010, EXC-011: allowed combinations
-            continue
-        a, b = exclusion.a, exclusion.side_b(settings)
+    # The enforced rows (EXC-009..011 are allowed combinations, left out by the plan) that
+    # touch a billed code, in the file's order; drops only remove codes, so no other row
+    # can start to apply.
+    plan = ctx.plan
+    by_code = plan.exclusions_by_code
+    candidates: set[int] = set()
+    for code in codes:
+        found = by_code.get(code)
+        if found is not None:
+            candidates.update(found)
+    if not candidates:
+        return
+    exclusions = plan.exclusions
+    for index in sorted(candidates):
+        rule, what, a, b = exclusions[index]
         has_a, has_b = not a.isdisjoint(codes), not b.isdisjoint(codes)
         if others and (has_a or has_b):
             for side, against in ((a, others & b), (b, others & a)):
                 if against and not side.isdisjoint(codes):
                     reason = Reason(
-                        exclusion.rule,
-                        f"{', '.join(sorted(against))} already billed by the same practitioner this month ({exclusion.what})",
+                        rule,
+                        f"{', '.join(sorted(against))} already billed by the same practitioner this month ({what})",
                     )
                     for outcome in billed:
                         _drop(outcome, side, reason)
         elif has_a and has_b and len(billed) > 1:
-            _between_programs(billed, exclusion.rule, exclusion.what, a, b)
+            _between_programs(billed, rule, what, a, b)
         else:
             continue
         billed = [o for o in billed if o.lines]
+        if not billed:
+            return
         codes = {line.code for o in billed for line in o.lines}
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from careloop.billing.engine.conditions import chronic_conditions
-from careloop.billing.engine.model import Line, Month, PatientMonth, Reason, first_day_minus_months
+from careloop.billing.engine.model import (
+    Line,
+    Month,
+    PatientMonth,
+    Reason,
+    first_day_minus_months,
+)
+from careloop.billing.engine.plan import Plan
 from careloop.billing.rules import Rules, Settings
 
 
@@ -32,6 +39,7 @@ class Minutes:
         "practitioner_entries",
         "recorded",
         "uncounted",
+        "consent",
     )
 
     def __init__(self) -> None:
@@ -41,6 +49,7 @@ class Minutes:
         self.practitioner_entries: list[int] = []
         self.recorded = 0  # minutes dated in the month, countable or not
         self.uncounted: dict[str, int] = {}  # cause -> minutes
+        self.consent: date | None = None  # the first countable day (CCM-030, CCM-034)
 
 
 class Outcome:
@@ -48,37 +57,40 @@ class Outcome:
 
     __slots__ = ("program", "lines", "reasons", "notes", "next_notes")
 
-    def __init__(self, program: str) -> None:
+    def __init__(self, program: str, reasons: list[Reason] | None = None) -> None:
         self.program = program
         self.lines: list[Line] = []
-        self.reasons: list[Reason] = []
+        self.reasons: list[Reason] = reasons if reasons is not None else []
         self.notes: list[str] = []
         self.next_notes: list[str] = []  # worklist hints, kept only while the program bills
 
 
 class Context:
-    """One evaluation: the patient-month, the rules year and the settings in force."""
+    """One evaluation: the patient-month, the rules year and the settings in force, with
+    the (rules, settings) plan precomputed once (engine/plan.py)."""
 
-    __slots__ = ("pm", "rules", "settings", "month", "minutes", "_conditions")
+    __slots__ = ("pm", "rules", "settings", "plan", "month", "minutes", "_conditions")
 
-    def __init__(self, pm: PatientMonth, rules: Rules, settings: Settings) -> None:
+    def __init__(self, pm: PatientMonth, plan: Plan) -> None:
         self.pm = pm
-        self.rules = rules
-        self.settings = settings
+        self.plan = plan
+        self.rules: Rules = plan.rules
+        self.settings: Settings = plan.settings
         self.month: Month = pm.month
-        self.minutes = _count_minutes(pm, settings)
+        self.minutes = _count_minutes(pm, plan) if pm.time else _NONE
         self._conditions: frozenset[str] | None = None
 
     @property
     def conditions(self) -> frozenset[str]:
         """Distinct chronic conditions of §4 among the patient's codes (CCM-001)."""
-        if self._conditions is None:
-            self._conditions = chronic_conditions(self.pm.patient.chronic_condition_codes)
-        return self._conditions
+        found = self._conditions
+        if found is None:
+            found = self._conditions = chronic_conditions(self.pm.patient.chronic_condition_codes)
+        return found
 
     def program_minutes(self, program: str) -> Minutes:
         found = self.minutes.get(program)
-        return found if found is not None else _NO_MINUTES
+        return found if found is not None else NO_MINUTES
 
     def consent_on(self, program: str) -> date | None:
         return self.pm.consents.get(program)
@@ -86,8 +98,8 @@ class Context:
     def basis(self, program: str) -> list[tuple[str, object]]:
         """The facts a program's lines rest on (consent, visit, care plan), unformatted."""
         pm = self.pm
-        rule = self.rules.programs[program]
-        out: list[tuple[str, object]] = [(f"{program} consent", pm.consents.get(program))]
+        rule = self.plan.programs[program]
+        out: list[tuple[str, object]] = [(rule.consent_fact, pm.consents.get(program))]
         if rule.initiating_visit:
             out.append(
                 ("visit with the billing practitioner", pm.patient.seen_by_billing_practitioner_on)
@@ -97,23 +109,32 @@ class Context:
         return out
 
 
-_NO_MINUTES = Minutes()
+NO_MINUTES = Minutes()
+_NONE: dict[str, Minutes] = {}  # never written to: a month without time entries
+
+_WITHOUT_CONSENT = "without consent"
+_BEFORE_CONSENT = "before the consent date"
+_INPATIENT = "during an inpatient or SNF stay"
+_AFTER_DEATH = "after the patient's death"
 
 
-def _count_minutes(pm: PatientMonth, settings: Settings) -> dict[str, Minutes]:
+def _count_minutes(pm: PatientMonth, plan: Plan) -> dict[str, Minutes]:
     """BILL-001: countable minutes are dated inside the month, on or after the program's
     consent date (CCM-030, CCM-065), not during an inpatient/SNF stay where CCM-062 excludes
     them, and not after death (ALL-001). Each entry belongs to one program (CCM-063)."""
     out: dict[str, Minutes] = {}
-    if not pm.time:
-        return out
-    first = pm.month.first_day
-    last = pm.month.last_day
+    month = pm.month
+    first = month.first_day
+    last = month.last_day
     consents = pm.consents
-    inpatient_counts = settings.inpatient_minutes_count
+    inpatient_counts = plan.inpatient_counts
     died = pm.patient.deceased_on
-    rpm_consent = settings.rpm_requires_program_consent
-    for index, entry in enumerate(pm.time):
+    # the last countable day: the month's last, or the day of death (ALL-001)
+    end = last if died is None or died >= last else died
+    rpm_free = plan.rpm_free
+    index = -1
+    for entry in pm.time:
+        index += 1
         day = entry.on
         if day < first or day > last:  # CCM-060: minutes never roll over
             continue
@@ -121,40 +142,49 @@ def _count_minutes(pm: PatientMonth, settings: Settings) -> dict[str, Minutes]:
         bucket = out.get(program)
         if bucket is None:
             bucket = out[program] = Minutes()
+            if rpm_free and program == "RPM":
+                bucket.consent = first  # CCM-034: RPM consent is a CONFIG point
+            else:
+                bucket.consent = consents.get(program)
         minutes = entry.minutes
         bucket.recorded += minutes
-        cause = None
-        consent = consents.get(program)
-        if program == "RPM" and not rpm_consent:
-            consent = first  # CCM-034: RPM consent is a CONFIG point
+        consent = bucket.consent
+        if (
+            consent is not None
+            and consent <= day <= end
+            and (not entry.during_inpatient_stay or program in inpatient_counts)
+        ):
+            if entry.role == "billing_practitioner":
+                bucket.practitioner += minutes
+                bucket.practitioner_entries.append(index)
+            else:
+                bucket.staff += minutes
+                bucket.staff_entries.append(index)
+            continue
         if consent is None:
-            cause = "without consent"
+            cause = _WITHOUT_CONSENT
         elif day < consent:
-            cause = "before the consent date"  # CCM-030
-        elif entry.during_inpatient_stay and not inpatient_counts.get(program, False):
-            cause = "during an inpatient or SNF stay"  # CCM-062 (BHI counts by default)
-        elif died is not None and day > died:
-            cause = "after the patient's death"  # ALL-001
-        if cause is not None:
-            bucket.uncounted[cause] = bucket.uncounted.get(cause, 0) + minutes
-        elif entry.role == "billing_practitioner":
-            bucket.practitioner += minutes
-            bucket.practitioner_entries.append(index)
+            cause = _BEFORE_CONSENT  # CCM-030
+        elif entry.during_inpatient_stay and program not in inpatient_counts:
+            cause = _INPATIENT  # CCM-062 (BHI counts by default)
         else:
-            bucket.staff += minutes
-            bucket.staff_entries.append(index)
+            cause = _AFTER_DEATH  # ALL-001
+        uncounted = bucket.uncounted
+        uncounted[cause] = uncounted.get(cause, 0) + minutes
     return out
 
 
+_CAUSE_RULES = {
+    _WITHOUT_CONSENT: "CCM-030",
+    _BEFORE_CONSENT: "CCM-030",
+    _INPATIENT: "CCM-062",
+    _AFTER_DEATH: "ALL-001",
+}
+
+
 def uncounted_notes(program: str, minutes: Minutes) -> list[str]:
-    rules = {
-        "without consent": "CCM-030",
-        "before the consent date": "CCM-030",
-        "during an inpatient or SNF stay": "CCM-062",
-        "after the patient's death": "ALL-001",
-    }
     return [
-        f"{program}: {plural(n, 'minute')} {cause} do not count ({rules[cause]})"
+        f"{program}: {plural(n, 'minute')} {cause} do not count ({_CAUSE_RULES[cause]})"
         for cause, n in minutes.uncounted.items()
     ]
 
@@ -168,17 +198,16 @@ def _span(months: int) -> str:
 def prerequisites(ctx: Context, program: str) -> list[Reason]:
     """BILL-009: payer, life, consent, initiating visit, care plan and chronic conditions."""
     pm = ctx.pm
-    settings = ctx.settings
+    plan = ctx.plan
     month = ctx.month
     patient = pm.patient
-    rule = ctx.rules.programs[program]
+    rule = plan.programs[program]
     reasons: list[Reason] = []
-    if patient.payer not in settings.accepted_payers:  # CCM-002
-        accepted = ", ".join(sorted(settings.accepted_payers))
+    if patient.payer not in plan.accepted_payers:  # CCM-002
         reasons.append(
             Reason(
                 "CCM-002",
-                f"payer {patient.payer} is not an accepted payer ({accepted}): bill only with Medicare Part B coverage in the month",
+                f"payer {patient.payer} is not an accepted payer ({plan.accepted_text}): bill only with Medicare Part B coverage in the month",
             )
         )
     died = patient.deceased_on
@@ -190,7 +219,7 @@ def prerequisites(ctx: Context, program: str) -> list[Reason]:
             )
         )
     consent = pm.consents.get(program)
-    if rule.needs_consent(settings):  # CCM-034
+    if rule.needs_consent:  # CCM-034
         if consent is None:
             reasons.append(
                 Reason(
@@ -205,27 +234,22 @@ def prerequisites(ctx: Context, program: str) -> list[Reason]:
                     f"consent dated {consent.isoformat()} is after the month: no time in {month.key} counts",
                 )
             )
-        revoked = pm.revocations.get(program)
-        if (
-            consent is not None
-            and revoked is not None
-            and revoked >= consent
-            and revoked < month.first_day
-        ):
-            # CCM-033: a revocation takes effect at the end of the month in which it is recorded
-            reasons.append(
-                Reason(
-                    "CCM-033",
-                    f"consent revoked on {revoked.isoformat()}, effective at the end of that month: record a new consent to resume",
+        if consent is not None and pm.revocations:
+            revoked = pm.revocations.get(program)
+            if revoked is not None and revoked >= consent and revoked < month.first_day:
+                # CCM-033: a revocation takes effect at the end of the month in which it is recorded
+                reasons.append(
+                    Reason(
+                        "CCM-033",
+                        f"consent revoked on {revoked.isoformat()}, effective at the end of that month: record a new consent to resume",
+                    )
                 )
-            )
-    seen = patient.seen_by_billing_practitioner_on
     if rule.initiating_visit:
+        seen = patient.seen_by_billing_practitioner_on
         # CCM-021: tested once, against the program's start (its consent date)
-        window = settings.initiating_visit_window_months.get(program, 12)
+        window = rule.window
         start = consent if consent is not None and consent <= month.last_day else month.first_day
-        earliest = first_day_minus_months(start, window)
-        if seen is None or seen < earliest or seen > month.last_day:
+        if seen is None or seen > month.last_day or seen < first_day_minus_months(start, window):
             last = seen.isoformat() if seen is not None else "never"
             reasons.append(
                 Reason(
@@ -233,8 +257,8 @@ def prerequisites(ctx: Context, program: str) -> list[Reason]:
                     f"no initiating visit in {_span(window)} before {program} started on {start.isoformat()} (last visit: {last}): schedule an E/M visit or AWV with the billing practitioner",
                 )
             )
-        every = settings.require_visit_every_months
-        if every and (seen is None or seen < month.minus_months(every - 1)):  # CCM-023
+        every = plan.every
+        if every and (seen is None or seen < month.minus_months(plan.every_back)):  # CCM-023
             reasons.append(
                 Reason(
                     "CCM-023",
@@ -242,32 +266,34 @@ def prerequisites(ctx: Context, program: str) -> list[Reason]:
                 )
             )
     if rule.signed_care_plan and not pm.care_plan.signed:  # CCM-053
-        reasons.append(
-            Reason(
-                "CCM-053",
-                "care plan not signed: the billing practitioner signs the comprehensive care plan by the last day of the month",
-            )
-        )
-    needed = rule.min_chronic_conditions
+        reasons.append(_UNSIGNED)
+    needed = rule.min_conditions
     if needed:
-        have = len(ctx.conditions)
+        conditions = ctx.conditions
+        have = len(conditions)
         if have < needed:  # CCM-001 (two or more), PCM-001 (one)
-            rule_id = "CCM-001" if program == "CCM" else "PCM-001"
-            names = ", ".join(sorted(ctx.conditions)) or "none"
+            names = ", ".join(sorted(conditions)) or "none"
             reasons.append(
                 Reason(
-                    rule_id,
+                    rule.conditions_rule,
                     f"{program} needs {needed} or more distinct chronic conditions, {have} on record ({names}): document the patient's chronic conditions with ICD-10-CM codes",
                 )
             )
     return reasons
 
 
+_UNSIGNED = Reason(
+    "CCM-053",
+    "care plan not signed: the billing practitioner signs the comprehensive care plan by the last day of the month",
+)
+
+
 def visit_note(ctx: Context, program: str) -> str | None:
     """CCM-023: without a visit requirement, warn when the last visit is over 12 months old."""
-    seen = ctx.pm.patient.seen_by_billing_practitioner_on
-    if ctx.settings.require_visit_every_months or not ctx.rules.programs[program].initiating_visit:
+    plan = ctx.plan
+    if plan.every or not plan.programs[program].initiating_visit:
         return None
+    seen = ctx.pm.patient.seen_by_billing_practitioner_on
     if seen is not None and seen < ctx.month.year_before:
         return f"{program}: the last visit with the billing practitioner ({seen.isoformat()}) is over 12 months old; a visit is not required (CCM-023)"
     return None
@@ -275,25 +301,22 @@ def visit_note(ctx: Context, program: str) -> str | None:
 
 def series(ctx: Context, base: str, minutes: int) -> list[tuple[str, int]] | None:
     """A base code and its add-on for `minutes` (CCM-061: full minutes only), or None."""
-    rules_codes = ctx.rules.codes
-    base_rule = rules_codes[base]
-    threshold = base_rule.minutes or 0
+    threshold, _, addon, step, cap, _ = ctx.plan.series[base]
     if minutes < threshold:
         return None
-    out = [(base, 1)]
-    addon = ctx.rules.addon_for.get(base)
-    if addon is not None:
-        addon_rule = rules_codes[addon]
-        step = addon_rule.minutes or 1
-        units = (minutes - threshold) // step
-        cap = addon_rule.cap(ctx.settings)
-        if cap and units > cap:
-            units = cap
-        if units:
-            out.append((addon, units))
-    return out
+    if not addon:
+        return [(base, 1)]
+    units = (minutes - threshold) // step
+    if cap and units > cap:
+        units = cap
+    if units:
+        return [(base, 1), (addon, units)]
+    return [(base, 1)]
 
 
 def payment(ctx: Context, option: list[tuple[str, int]]) -> int:
-    codes = ctx.rules.codes
-    return sum(codes[code].amount_cents * units for code, units in option)
+    amounts = ctx.plan.amounts
+    total = 0
+    for code, units in option:
+        total += amounts[code] * units
+    return total

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from careloop.billing.engine.combine import apply_exclusions, fqhc_g0511
 from careloop.billing.engine.context import Context, Outcome
-from careloop.billing.engine.model import Explanation, Line, NotBillable, PatientMonth
+from careloop.billing.engine.model import (
+    Explanation,
+    Line,
+    NotBillable,
+    PatientMonth,
+    new_explanation,
+    new_not_billable,
+)
+from careloop.billing.engine.plan import PLANS, plan_for
 from careloop.billing.engine.programs import (
     evaluate_apcm,
     evaluate_bhi,
@@ -18,14 +27,15 @@ from careloop.billing.engine.programs import (
 from careloop.billing.engine.tcm import evaluate_tcm, tcm_in_month, tcm_reversals
 from careloop.billing.rules import Rules, Settings, rules_for_year
 
-_EVALUATORS = {
-    "CCM": evaluate_ccm,
-    "PCM": evaluate_pcm,
-    "BHI": evaluate_bhi,
-    "RPM": evaluate_rpm,
-    "APCM": evaluate_apcm,
-}
-_ORDER = ("CCM", "PCM", "BHI", "RPM", "APCM", "TCM")
+# The programs in the order of the explanation; TCM (BILL-005) comes last.
+_EVALUATORS: tuple[tuple[str, Callable[[Context], Outcome]], ...] = (
+    ("CCM", evaluate_ccm),
+    ("PCM", evaluate_pcm),
+    ("BHI", evaluate_bhi),
+    ("RPM", evaluate_rpm),
+    ("APCM", evaluate_apcm),
+)
+_NOTHING_FOLDED: frozenset[str] = frozenset()
 
 _settings_cache: dict[tuple[int, int, tuple[tuple[str, Any], ...]], Settings] = {}
 
@@ -69,43 +79,58 @@ def evaluate(
     base = settings if settings is not None else rules.settings
     if pm.config:
         base = _settings(rules, base, pm.config)
-    ctx = Context(pm, rules, base)
+    plan = PLANS.get((id(rules), id(base)))
+    if plan is None or plan.rules is not rules or plan.settings is not base:
+        plan = plan_for(rules, base)
+    ctx = Context(pm, plan)
     outcomes: list[Outcome] = []
     month = pm.month
     # BILL-010: every program with recorded minutes, consent, or a discharge in the month
-    active = set(ctx.minutes)
+    minutes = ctx.minutes
+    active = set(minutes) if minutes else set()
+    revocations = pm.revocations
     for program, consented in pm.consents.items():
         if consented <= month.last_day:
-            revoked = pm.revocations.get(program)
-            if revoked is None or revoked < consented or revoked >= month.first_day:
-                active.add(program)
-    if pm.rpm is not None and (pm.rpm.reading_days or pm.rpm.setup_this_month):
+            if revocations:
+                revoked = revocations.get(program)
+                if revoked is not None and consented <= revoked < month.first_day:
+                    continue
+            active.add(program)
+    rpm = pm.rpm
+    if rpm is not None and (rpm.reading_days or rpm.setup_this_month):
         active.add("RPM")
-    for program in _ORDER:
-        if program == "TCM":
-            if tcm_in_month(ctx):
-                outcomes.append(evaluate_tcm(ctx))
-        elif program in active:
-            outcomes.append(_EVALUATORS[program](ctx))
-    apply_exclusions(ctx, outcomes)  # §1.9
-    g0511, folded = fqhc_g0511(ctx, outcomes)  # §1.10
+    for program, evaluator in _EVALUATORS:
+        if program in active:
+            outcomes.append(evaluator(ctx))
+    if pm.discharge is not None and tcm_in_month(ctx):
+        outcomes.append(evaluate_tcm(ctx))
+    if len(outcomes) > 1 or pm.other_codes:
+        apply_exclusions(ctx, outcomes)  # §1.9
+    folded: AbstractSet[str]
+    if pm.setting != "office" and plan.g0511 is not None:
+        g0511, folded = fqhc_g0511(ctx, outcomes)  # §1.10
+    else:
+        g0511, folded = None, _NOTHING_FOLDED
     lines: list[Line] = []
     not_billable: list[NotBillable] = []
     notes: list[str] = []
     for outcome in outcomes:
         if outcome.lines:
             lines.extend(outcome.lines)
-            notes.extend(outcome.notes)
-            notes.extend(outcome.next_notes)
+            if outcome.notes:
+                notes.extend(outcome.notes)
+            if outcome.next_notes:
+                notes.extend(outcome.next_notes)
             continue
-        notes.extend(outcome.notes)
+        if outcome.notes:
+            notes.extend(outcome.notes)
         if (
             outcome.program not in folded
         ):  # BILL-010: every program without a line, with its reasons
-            not_billable.append(NotBillable(outcome.program, tuple(outcome.reasons)))
+            not_billable.append(new_not_billable((outcome.program, tuple(outcome.reasons))))
     if g0511 is not None:
         lines.append(g0511)
     reversals = tcm_reversals(ctx) if pm.discharge is not None else ()
-    return Explanation(
+    return new_explanation(
         month, rules.year, tuple(lines), tuple(not_billable), tuple(notes), reversals
     )

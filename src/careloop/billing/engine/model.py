@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
@@ -217,6 +217,14 @@ class NotBillable(NamedTuple):
     reasons: tuple[Reason, ...]
 
 
+# Hot-path constructors: `tuple.__new__` on the record class skips the NamedTuple's Python
+# `__new__` frame (same objects: `new_line((...))` == `Line(...)`; every field is given).
+new_line = functools.partial(tuple.__new__, Line)
+new_reason = functools.partial(tuple.__new__, Reason)
+new_not_billable = functools.partial(tuple.__new__, NotBillable)
+new_minutes_fact = functools.partial(tuple.__new__, MinutesFact)
+
+
 @dataclass(frozen=True, slots=True)
 class Explanation:
     month: Month
@@ -229,3 +237,39 @@ class Explanation:
     @property
     def amount_cents(self) -> int:
         return sum(line.amount_cents for line in self.lines)
+
+
+_new_object = object.__new__
+
+
+def _slot_setter(name: str) -> Callable[[object, object], None]:
+    setter: Callable[[object, object], None] = getattr(Explanation, name).__set__
+    return setter
+
+
+_set_month = _slot_setter("month")
+_set_rules_year = _slot_setter("rules_year")
+_set_lines = _slot_setter("lines")
+_set_not_billable = _slot_setter("not_billable")
+_set_notes = _slot_setter("notes")
+_set_reversals = _slot_setter("reversals")
+
+
+def new_explanation(
+    month: Month,
+    rules_year: int,
+    lines: tuple[Line, ...],
+    not_billable: tuple[NotBillable, ...],
+    notes: tuple[str, ...],
+    reversals: tuple[str, ...],
+) -> Explanation:
+    """`Explanation(...)` without the frozen dataclass's per-field `object.__setattr__`
+    calls: the slots are filled through their descriptors (the same frozen object)."""
+    out: Explanation = _new_object(Explanation)
+    _set_month(out, month)
+    _set_rules_year(out, rules_year)
+    _set_lines(out, lines)
+    _set_not_billable(out, not_billable)
+    _set_notes(out, notes)
+    _set_reversals(out, reversals)
+    return out

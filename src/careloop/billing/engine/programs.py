@@ -4,6 +4,7 @@ RPM (BILL-006) and APCM (BILL-008). Each returns an Outcome: lines, or reasons, 
 from __future__ import annotations
 
 from careloop.billing.engine.context import (
+    NO_MINUTES,
     Context,
     Minutes,
     Outcome,
@@ -15,25 +16,27 @@ from careloop.billing.engine.context import (
     uncounted_notes,
     visit_note,
 )
-from careloop.billing.engine.model import Line, MinutesFact, Reason
+from careloop.billing.engine.model import Line, Reason, new_line, new_minutes_fact
 
 Option = list[tuple[str, int]]
 
 
 def _start(ctx: Context, program: str) -> tuple[Outcome, Minutes]:
-    outcome = Outcome(program)
-    minutes = ctx.program_minutes(program)
-    outcome.reasons.extend(prerequisites(ctx, program))  # BILL-009
+    reasons = prerequisites(ctx, program)  # BILL-009
+    outcome = Outcome(program, reasons)
+    minutes = ctx.minutes.get(program, NO_MINUTES)
     if minutes.uncounted:
         outcome.notes.extend(uncounted_notes(program, minutes))
-    note = visit_note(ctx, program)
-    if note is not None and not any(r.rule == "CCM-021" for r in outcome.reasons):
-        outcome.notes.append(note)
+    plan = ctx.plan
+    if not plan.every and plan.programs[program].initiating_visit:  # CCM-023 (visit_note)
+        note = visit_note(ctx, program)
+        if note is not None and not (reasons and any(r.rule == "CCM-021" for r in reasons)):
+            outcome.notes.append(note)
     return outcome, minutes
 
 
 def _minutes_fact(total: int, minutes: Minutes) -> tuple[str, object]:
-    return ("countable minutes", MinutesFact(total, minutes.staff, minutes.practitioner))
+    return ("countable minutes", new_minutes_fact((total, minutes.staff, minutes.practitioner)))
 
 
 def _emit(
@@ -45,10 +48,22 @@ def _emit(
 ) -> None:
     codes = ctx.rules.codes
     program = outcome.program
+    append = outcome.lines.append
     for code, units in option:
         rule = codes[code]
-        outcome.lines.append(
-            Line(code, units, program, rule.amount_cents * units, (rule.rule,), entries, basis)
+        append(
+            new_line(
+                (
+                    code,
+                    units,
+                    program,
+                    rule.amount_cents * units,
+                    (rule.rule,),
+                    entries,
+                    basis,
+                    None,
+                )
+            )
         )
 
 
@@ -58,17 +73,13 @@ def _describe(option: Option) -> str:
 
 def _next_addon(ctx: Context, outcome: Outcome, option: Option, total: int) -> None:
     """A worklist note: minutes to the next add-on unit, while under the cap."""
-    base = option[0][0]
-    addon = ctx.rules.addon_for.get(base)
-    if addon is None:
+    threshold, _, addon, step, cap, _ = ctx.plan.series[option[0][0]]
+    if not addon:
         return
-    addon_rule = ctx.rules.codes[addon]
     units = option[1][1] if len(option) > 1 else 0
-    cap = addon_rule.cap(ctx.settings)
     if cap and units >= cap:
         return
-    step = addon_rule.minutes or 1
-    needed = (ctx.rules.codes[base].minutes or 0) + step * (units + 1) - total
+    needed = threshold + step * (units + 1) - total
     outcome.next_notes.append(
         f"{outcome.program}: {plural(needed, 'more minute')} for another {addon}"
     )
@@ -77,14 +88,14 @@ def _next_addon(ctx: Context, outcome: Outcome, option: Option, total: int) -> N
 def _staff_minutes(ctx: Context, minutes: Minutes) -> int:
     """Minutes toward the clinical-staff codes: staff, plus the practitioner's own minutes
     when CCM-064 (`practitioner_time_counts_as_staff`) allows."""
-    if ctx.settings.practitioner_time_counts_as_staff:
+    if ctx.plan.staff_counts_practitioner:
         return minutes.staff + minutes.practitioner
     return minutes.staff
 
 
 def _staff_entries(ctx: Context, minutes: Minutes) -> tuple[int, ...]:
     """The time entries behind `_staff_minutes` (CCM-064)."""
-    if ctx.settings.practitioner_time_counts_as_staff and minutes.practitioner_entries:
+    if ctx.plan.staff_counts_practitioner and minutes.practitioner_entries:
         return tuple(sorted(minutes.staff_entries + minutes.practitioner_entries))
     return tuple(minutes.staff_entries)
 
@@ -103,10 +114,11 @@ def _finish(
     total = _staff_minutes(ctx, minutes)
     prac = minutes.practitioner
     if chosen is None:
-        need = ctx.rules.codes[staff_base].minutes or 0
+        series_plan = ctx.plan.series
+        need = series_plan[staff_base][0]
         text = f"{plural(need - total, 'more minute')} of clinical staff time for {staff_base} ({total} of {need} countable)"
-        if not ctx.settings.practitioner_time_counts_as_staff and prac:
-            need_prac = ctx.rules.codes[prac_base].minutes or 0
+        if not ctx.plan.staff_counts_practitioner and prac:
+            need_prac = series_plan[prac_base][0]
             text += f", or {plural(need_prac - prac, 'more minute')} of billing practitioner time for {prac_base}"
         outcome.reasons.append(Reason(rule, text))
         return outcome
@@ -139,18 +151,20 @@ def evaluate_ccm(ctx: Context) -> Outcome:
     staff_option = series(ctx, "99490", total)  # (a) CCM-010, CCM-011
     prac_option = series(ctx, "99491", prac)  # (b) CCM-012, CCM-013
     if complex_ok and complex_option is None:  # BILL-003
-        needed = (ctx.rules.codes["99487"].minutes or 0) - total
+        needed = ctx.plan.series["99487"][0] - total
         outcome.notes.append(f"CCM: {plural(needed, 'more minute')} for complex CCM (99487)")
     chosen: Option | None
-    if complex_option is not None and ctx.settings.complex_ccm_choice == "complex_when_met":
+    if complex_option is not None and ctx.plan.complex_when_met:
         chosen = complex_option  # BILL-002 default: complex when its criteria are met
     else:
         # BILL-002: the higher national payment wins; ties (c), then (a), then (b)
         chosen = None
         best = -1
         for option in (complex_option, staff_option, prac_option):
-            if option is not None and payment(ctx, option) > best:
-                chosen, best = option, payment(ctx, option)
+            if option is not None:
+                pay = payment(ctx, option)
+                if pay > best:
+                    chosen, best = option, pay
     if complex_option is not None and staff_option is not None:
         complex_pay, staff_pay = payment(ctx, complex_option), payment(ctx, staff_option)
         if staff_pay > complex_pay:
@@ -290,19 +304,13 @@ def evaluate_apcm(ctx: Context) -> Outcome:
         return outcome
     count = len(ctx.conditions)
     qmb = ctx.pm.patient.qmb
-    best = None
-    for rule in ctx.rules.codes.values():
-        if (
-            rule.program != "APCM"
-            or (rule.min_chronic_conditions or 0) > count
-            or (rule.qmb and not qmb)
-        ):
-            continue
-        rank = (rule.min_chronic_conditions or 0, rule.qmb)
-        if best is None or rank > best[0]:
-            best = (rank, rule)
-    assert best is not None, "the rules year has no APCM level for the patient"
-    rule = best[1]
+    found = None
+    for needed, for_qmb, level in ctx.plan.apcm_levels:  # highest level first
+        if needed <= count and (qmb or not for_qmb):
+            found = level
+            break
+    assert found is not None, "the rules year has no APCM level for the patient"
+    rule = found
     facts = (*ctx.basis("APCM"), ("chronic conditions", count), ("QMB", qmb))
     outcome.lines.append(
         Line(

@@ -95,17 +95,15 @@ def evaluate_tcm(ctx: Context) -> Outcome:
                 Reason("BILL-005", "the face-to-face visit must be on a day after the discharge")
             )
         else:
-            options = sorted(
-                (r for r in rules.codes.values() if r.program == "TCM"),
-                key=lambda r: -r.amount_cents,
-            )
-            for rule in options:  # TCM-011 (7 days, high MDM), then TCM-010 (14 days)
+            plan = ctx.plan
+            # TCM-011 (7 days, high MDM), then TCM-010 (14 days): by payment, highest first
+            for rule in plan.tcm_options:
                 if days <= (rule.max_days_after_discharge or 0) and ctx.pm.mdm in rule.mdm:
                     code = rule
                     break
             if code is None:
-                widest = max(r.max_days_after_discharge or 0 for r in options)
-                if ctx.pm.mdm not in {m for r in options for m in r.mdm}:
+                widest = plan.tcm_widest
+                if ctx.pm.mdm not in plan.tcm_mdm:
                     reasons.append(
                         Reason("TCM-010", f"MDM is {ctx.pm.mdm}: TCM needs moderate or high MDM")
                     )
