@@ -119,3 +119,25 @@ def login(client):
         return client
 
     return _login
+
+
+# --- accounts (issue 3): an organization that requires MFA, and its care manager -----------
+
+
+@pytest.fixture
+def org_mfa(db):
+    """Like the demo organization: MFA required for every role that sees PHI."""
+    from careloop.accounts.models import Organization
+
+    return Organization.objects.create(slug="org-mfa", name="Lakeside Clinic", mfa_required=True)
+
+
+@pytest.fixture
+def cm_mfa(org_mfa):
+    return _user("cm_mfa", org_mfa, "care_manager")
+
+
+@pytest.fixture
+def cast_password() -> str:
+    """The password of every user of the cast (for tests that sign in through the forms)."""
+    return PASSWORD

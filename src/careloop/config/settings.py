@@ -9,11 +9,15 @@ Variables:
   CARELOOP_ALLOWED_HOSTS comma-separated
   CARELOOP_TLS         "1" when served over TLS: secure cookies, HSTS
   CARELOOP_IDLE_TIMEOUT_SECONDS idle session timeout (default 900)
+  CARELOOP_BREAK_GLASS_MINUTES  how long break-the-glass access lasts (default 60)
+  CARELOOP_REAUTH_SECONDS       how recent a sign-in sensitive actions need (default 300)
+  CARELOOP_CREDENTIAL_WARNING_DAYS warn this many days before a credential expires (default 60)
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -53,6 +57,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "careloop.audit",
     "careloop.accounts",
     "careloop.clinical",
@@ -64,10 +71,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -75,6 +84,8 @@ MIDDLEWARE = [
     "careloop.audit.middleware.AuditContextMiddleware",
     "careloop.web.middleware.IdleTimeoutMiddleware",
     "careloop.web.middleware.LoginRequiredMiddleware",
+    "careloop.web.middleware.MfaRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "careloop.config.urls"
@@ -91,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "careloop.web.context.navigation",
+                "careloop.accounts.context.account_notices",
             ],
         },
     }
@@ -127,6 +139,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out users (SEC-007)
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -158,6 +174,45 @@ if TLS:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Lockout after repeated failures (django-axes): 5 failed passwords or MFA codes for one
+# username lock it for 15 minutes; a successful sign-in resets the count.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_VERBOSE = False
+# axes.W006 warns that a username-only lockout ignores the IP address: that is the point here
+# (an account is locked whichever address the guesses come from; docs/threat-model.md).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# TOTP multi-factor (django-otp): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = "careloop"
+
+# Break the glass (SEC-003), re-authentication (SEC-010), credential expiry warning.
+BREAK_GLASS_MINUTES = int(os.environ.get("CARELOOP_BREAK_GLASS_MINUTES", "60"))
+BREAK_GLASS_REASON_MIN_LENGTH = 20
+REAUTH_MAX_AGE_SECONDS = int(os.environ.get("CARELOOP_REAUTH_SECONDS", "300"))
+CREDENTIAL_WARNING_DAYS = int(os.environ.get("CARELOOP_CREDENTIAL_WARNING_DAYS", "60"))
+
+# Content-Security-Policy (django-csp 4): same-origin scripts, styles and images only; no
+# inline script or style anywhere (htmx's indicator styles are switched off in base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 LOGGING = {
     "version": 1,

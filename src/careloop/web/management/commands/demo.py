@@ -6,6 +6,8 @@ no-op. `--no-serve` stops after setting up (used by tests and CI).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from careloop.accounts.models import Membership, Organization, Role
 
@@ -61,6 +64,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Sign in with any of these users (password: {DEMO_PASSWORD}):")
         for username, first, last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<8} {first} {last} — {Role(role).label}")
+        self._print_totp()
         if not opts["no_serve"]:
             call_command("runserver", opts["addrport"], use_reloader=False)
 
@@ -83,3 +87,30 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
             Membership.objects.get_or_create(user=user, organization=org, role=role)
+            self._totp_device(user)
+
+    # --- MFA for the demo users (the organization keeps mfa_required=True) ----------------
+
+    @staticmethod
+    def demo_totp_secret(username: str) -> str:
+        """A fixed, printed base32 TOTP secret per demo user (demo only, never production)."""
+        digest = hashlib.sha256(f"careloop-demo-totp:{username}".encode()).digest()[:20]
+        return base64.b32encode(digest).decode()
+
+    def _totp_device(self, user: Any) -> None:
+        key = base64.b32decode(self.demo_totp_secret(user.username)).hex()
+        TOTPDevice.objects.update_or_create(
+            user=user, name="demo", defaults={"key": key, "confirmed": True}
+        )
+
+    def _print_totp(self) -> None:
+        self.stdout.write(
+            "\nThe demo organization requires two-factor sign-in. After the password, enter the\n"
+            "current code of the user's authenticator, from any of:\n"
+            "  careloop demo_totp USERNAME          (prints the current code)\n"
+            "  oathtool --totp -b SECRET            (Debian package oathtool)\n"
+            "  an authenticator app, with the secret below as the key\n"
+            "TOTP secrets (demo only):"
+        )
+        for username, *_rest in DEMO_USERS:
+            self.stdout.write(f"  {username:<8} {self.demo_totp_secret(username)}")
