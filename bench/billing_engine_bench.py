@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import platform
 import random
 import statistics
@@ -115,6 +116,9 @@ def main() -> None:
     entries = sum(len(pm.time) for pm in months)
     for pm in months[:2000]:  # warm the caches (holidays, chronic conditions, settings)
         evaluate(pm, rules[pm.month.year])
+    # CPU time is what one core does; on a shared machine the load average says how much
+    # the other processes contend for the core (and its cache) meanwhile.
+    load_before = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     rates = []  # by wall-clock time
     cpu_rates = []  # by the process's CPU time (what one core does, on a shared machine)
     lines = 0
@@ -127,8 +131,10 @@ def main() -> None:
         cpu = time.process_time() - cpu_start
         rates.append(len(months) / (time.perf_counter() - start))
         cpu_rates.append(len(months) / cpu)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"billing engine, {platform.python_implementation()} {platform.python_version()}, one core"
+        f" (load average {load_before} before, {load} after; {os.cpu_count()} CPUs)"
     )
     print(
         f"{len(months):,} patient-months, {entries:,} time entries, {lines:,} claim lines per run"
