@@ -21,7 +21,7 @@ import duckdb
 
 from careloop.analytics.hcc import load_tables, score_members
 from careloop.analytics.hcc.generate import as_rows, generate_population
-from careloop.analytics.hcc.reference import reference_scores
+from careloop.analytics.hcc.reference import defect_h1_codes, reference_scores
 
 
 def _peak_mb() -> float:
@@ -88,8 +88,19 @@ def main(argv: list[str] | None = None) -> int:
             strict=True,
         )
     )
-    agree = sum(abs(ours[pid] - score) <= 0.001 for pid, (score, _) in ref.items())
-    print(f"sample agreement (raw V28 within 0.001): {agree:,} / {len(ref):,}")
+    differing = [r for r in rows if abs(ours[r["patient_id"]] - ref[r["patient_id"]][0]) > 0.001]
+    explained = [r for r in differing if defect_h1_codes(r)]
+    agree = len(rows) - len(differing)
+    print(
+        f"sample agreement (raw V28 within 0.001): {agree:,} / {len(rows):,} "
+        f"({100 * agree / len(rows):.3f} %); differing: {len(differing)}, of which explained by "
+        f"hccinfhir defect H1: {len(explained)}"
+    )
+    for r in differing:
+        print(
+            f"  {r['patient_id']} age {r['age']}: ours {ours[r['patient_id']]:.3f}, "
+            f"hccinfhir {ref[r['patient_id']][0]:.3f}, H1 codes {defect_h1_codes(r)}"
+        )
     print(f"throughput ratio careloop / hccinfhir: {ours_rate / ref_rate:.1f}x (target >= 40x)")
     print(f"peak memory (max RSS): {_peak_mb():,.0f} MB")
     return 0

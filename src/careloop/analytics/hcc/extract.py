@@ -134,8 +134,8 @@ def _check_members(con: duckdb.DuckDBPyConnection, path: Path, has_segment: bool
         ("patient_id", "coalesce(trim(patient_id), '') = ''", "empty patient_id"),
         (
             "age",
-            f"try_cast(trim(age) AS INTEGER) IS NULL OR try_cast(trim(age) AS INTEGER) < 0 "
-            f"OR try_cast(trim(age) AS INTEGER) > {MAX_AGE}",
+            f"NOT regexp_full_match(coalesce(trim(age), ''), '[0-9]{{1,3}}') "
+            f"OR CAST(trim(age) AS INTEGER) > {MAX_AGE}",
             f"bad age (a whole number of years, 0-{MAX_AGE})",
         ),
         (

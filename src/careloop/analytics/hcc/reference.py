@@ -14,7 +14,7 @@ from typing import Any
 
 from .tables import MODELS
 
-__all__ = ["reference_scores"]
+__all__ = ["reference_scores", "defect_h1_codes"]
 
 
 @lru_cache(maxsize=4)
@@ -55,3 +55,38 @@ def reference_scores(
         )
         out[row["patient_id"]] = (result.risk_score, sorted(int(h) for h in result.hcc_list))
     return out
+
+
+def defect_h1_codes(
+    row: Mapping[str, Any], model: str = "V28", payment_year: int = 2026
+) -> list[str]:
+    """hccinfhir defect H1 (docs/decisions/0009-hcc-scoring.md): the member's codes that map to
+    two or more HCCs and that a CMS edit invalidates. hccinfhir removes only one of their HCCs;
+    careloop (like the CMS software) drops the diagnosis."""
+    from .tables import load_tables
+
+    tables = load_tables(model, payment_year)
+    ccs: dict[str, set[int]] = {}
+    for dx, cc in zip(
+        tables.dx_to_cc.column("dx").to_pylist(),
+        tables.dx_to_cc.column("cc").to_pylist(),
+        strict=True,
+    ):
+        ccs.setdefault(dx, set()).add(cc)
+    edits = {e["dx"]: e for e in tables.edits.to_pylist()}
+    sex = "1" if row["sex"] in ("1", "M") else "2"
+    found = []
+    for raw in row["codes"]:
+        code = raw.upper().replace(".", "")
+        rule = edits.get(code)
+        if rule is None or rule["action"] != "invalid" or len(ccs.get(code, ())) < 2:
+            continue
+        if rule["edit_type"] == "sex":
+            fires = rule["sex"] == sex
+        else:
+            fires = (rule["age_max"] is not None and row["age"] <= rule["age_max"]) or (
+                rule["age_min"] is not None and row["age"] >= rule["age_min"]
+            )
+        if fires:
+            found.append(raw)
+    return found
