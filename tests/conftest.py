@@ -114,8 +114,17 @@ def patient_b(org_b):
 
 @pytest.fixture
 def login(client):
+    """Sign a user in, as if they had just entered their password (fresh for re-auth)."""
+
     def _login(user):
+        import time
+
+        from careloop.accounts.decorators import AUTH_AT
+
         client.force_login(user)
+        session = client.session
+        session[AUTH_AT] = time.time()
+        session.save()
         return client
 
     return _login

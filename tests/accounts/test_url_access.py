@@ -190,8 +190,16 @@ def _counts() -> dict[str, int]:
 
 
 def _signed_in(user) -> Client:
+    """Signed in just now (so pages behind re-authentication, like exports, open)."""
+    import time
+
+    from careloop.accounts.decorators import AUTH_AT
+
     client = Client()
     client.force_login(user)
+    session = client.session
+    session[AUTH_AT] = time.time()
+    session.save()
     return client
 
 

@@ -123,15 +123,15 @@ def test_care_managers_cannot_open_the_audit_screens(login, cm_a, patient_a):
     assert not AccessEvent.objects.filter(view__startswith="audit:").exists()
 
 
-def test_administrators_and_auditors_can(client, admin, auditor, patient_a):
+def test_administrators_and_auditors_can(login, admin, auditor, patient_a):
     for user in (admin, auditor):
-        client.force_login(user)
+        client = login(user)
         for url in URLS:
             assert client.get(url.format(pid=patient_a.pk)).status_code == 200, (user, url)
 
 
 def test_organization_b_sees_nothing_of_organization_a(
-    client, cm_a, cm_b, org_b, patient_a, patient_b
+    client, login, cm_a, cm_b, org_b, patient_a, patient_b
 ):
     record_access(
         actor=cm_a, organization=patient_a.organization, patient_ids=[patient_a.pk],
@@ -141,7 +141,7 @@ def test_organization_b_sees_nothing_of_organization_a(
     for url in URLS:
         assert client.get(url.format(pid=patient_b.pk)).status_code == 404, url
 
-    client.force_login(_auditor_of(org_b))
+    client = login(_auditor_of(org_b))
     own = client.get("/audit/").content.decode()
     assert "cm_a" not in own and "Alvarez" not in own and "0 events" in own
     for pid in (patient_a.pk, 999_999):  # the same 404 for "not yours" and "does not exist"
@@ -332,3 +332,11 @@ def test_the_audit_screens_own_reads_are_left_out_unless_asked_for(login, cm_a, 
     everything = client.get("/audit/", {"audit_reads": "on"}).content.decode()
     assert "3 events matching the filters: 3 reads" in everything
     assert "<code>audit:log" in everything
+
+
+def test_the_export_asks_for_a_recent_sign_in(client, auditor):
+    """Re-authentication before exports (issue 3 point 4): a stale session goes to re-auth."""
+    client.force_login(auditor)  # signed in, but with no recent password entry
+    response = client.get("/audit/export.csv")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/reauth/")

@@ -10,7 +10,7 @@ urlpatterns = [
     path("login/token/", sign_in.login_token, name="login_token"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("careloop.accounts.urls")),
-    path("audit/", include("careloop.audit.urls")),
+    path("audit/", include("careloop.web.audit.urls")),
     path("", include("careloop.web.urls")),
 ]
 

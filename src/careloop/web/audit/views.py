@@ -23,7 +23,8 @@ from django.views.decorators.http import require_GET
 from . import selectors
 from .forms import AuditFilterForm, DateRangeForm, last_month, years_before
 from .selectors import AuditFilter, AuditRow
-from .services import record_access
+from careloop.accounts.decorators import require_recent_auth
+from careloop.audit.services import record_access
 
 PAGE_SIZE = 50
 DISCLOSURE_PAGE_SIZE = 200
@@ -156,6 +157,12 @@ def _csv_lines(org: Any, filt: AuditFilter) -> Iterator[str]:
 @require_GET
 def audit_export(request: HttpRequest) -> HttpResponse:
     org = selectors.audit_organization(request.user, request.session)
+    # who may export is decided first (404 otherwise); then an export of PHI needs a recent
+    # sign-in (issue 3 point 4: re-authentication before exports)
+    return require_recent_auth(_export)(request, org)
+
+
+def _export(request: HttpRequest, org: Any) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
         return HttpResponseBadRequest("invalid filter: " + form.errors.as_text())

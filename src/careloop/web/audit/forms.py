@@ -6,7 +6,7 @@ import datetime as dt
 
 from django import forms
 
-from .models import Source
+from careloop.audit.models import Source
 
 ACTIONS = [
     ("", "Any action"),

@@ -26,7 +26,7 @@ from django.http import Http404
 from careloop.accounts import policies
 from careloop.clinical.models import Patient
 
-from .models import AccessEvent, AccessEventPatient, ChangeEvent
+from careloop.audit.models import AccessEvent, AccessEventPatient, ChangeEvent
 
 AUDIT_ROLES = frozenset({"auditor", "program_admin"})
 PATIENT_ENTITY = "clinical.patient"
