@@ -24,9 +24,8 @@ from django.db.models.functions import Cast
 from django.http import Http404
 
 from careloop.accounts import policies
-from careloop.clinical.models import Patient
-
 from careloop.audit.models import AccessEvent, AccessEventPatient, ChangeEvent
+from careloop.clinical.models import Patient
 
 AUDIT_ROLES = frozenset({"auditor", "program_admin"})
 PATIENT_ENTITY = "clinical.patient"

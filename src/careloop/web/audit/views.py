@@ -20,11 +20,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from careloop.accounts.decorators import require_recent_auth
+from careloop.audit.services import record_access
+
 from . import selectors
 from .forms import AuditFilterForm, DateRangeForm, last_month, years_before
 from .selectors import AuditFilter, AuditRow
-from careloop.accounts.decorators import require_recent_auth
-from careloop.audit.services import record_access
 
 PAGE_SIZE = 50
 DISCLOSURE_PAGE_SIZE = 200
