@@ -1,0 +1,38 @@
+-- cc_code_map: every ICD-10-CM and SNOMED CT code of the snapshot mapped to its CCW conditions,
+-- through the project's one value-set definition (careloop.analytics.chronic_conditions, exported
+-- at run time to valueset_icd10 / valueset_snomed). All 75 CCW categories, acute ones included.
+-- ICD-10-CM entry semantics (docs/chronic-conditions.md): a normalized code c matches an entry
+-- when len(c) >= prefix_len and low <= substr(c, 1, prefix_len) <= high, and, for an entry with
+-- a 7th-character filter, len(c) = 7 and its 7th character is one of them. A code belongs to a
+-- condition when an include entry matches and no exclude entry of that condition does; role
+-- 'disqualify' marks the CC-005 claim-level exclusions.
+WITH icd_codes AS (
+  SELECT DISTINCT code FROM claim_diagnosis
+  UNION
+  SELECT DISTINCT upper(replace(trim(code), '.', '')) AS code
+  FROM condition
+  WHERE system = 'http://hl7.org/fhir/sid/icd-10-cm'
+  UNION
+  SELECT DISTINCT code FROM encounter_code
+  WHERE kind = 'reason' AND system = 'http://hl7.org/fhir/sid/icd-10-cm'
+),
+matches AS (
+  SELECT DISTINCT c.code, v.condition_id, v.role
+  FROM icd_codes AS c
+  JOIN valueset_icd10 AS v
+    ON length(c.code) >= v.prefix_len
+    AND substr(c.code, 1, v.prefix_len) BETWEEN v.low AND v.high
+    AND (v.seventh IS NULL OR (length(c.code) = 7 AND strpos(v.seventh, substr(c.code, 7, 1)) > 0))
+)
+SELECT 'icd10cm' AS code_system, m.code, m.condition_id, 'include' AS role
+FROM matches AS m
+LEFT JOIN matches AS x
+  ON x.code = m.code AND x.condition_id = m.condition_id AND x.role = 'exclude'
+WHERE m.role = 'include' AND x.code IS NULL
+UNION ALL
+SELECT 'icd10cm' AS code_system, m.code, m.condition_id, 'disqualify' AS role
+FROM matches AS m
+WHERE m.role = 'disqualify'
+UNION ALL
+SELECT 'snomed' AS code_system, s.code, s.condition_id, 'include' AS role
+FROM valueset_snomed AS s

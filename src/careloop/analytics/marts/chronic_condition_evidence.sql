@@ -1,0 +1,142 @@
+-- chronic_condition_evidence: every row that can count towards a CCW condition, up to the as-of
+-- date (the rows a chronic-condition finding rests on).
+-- family 'claims' (§4.1): a claim with a value-set code in a diagnosis position (CC-003; AMI:
+-- positions 1-2 only, max_dx_position), of a claim type that can qualify (CC-002: inpatient IP,
+-- snf SNF, home_health HHA, outpatient HOP, carrier/professional CARRIER; DME, hospice, Part D
+-- never), and not carrying a disqualifying code of the condition (CC-005). Dated on its from-date.
+-- is_ed: a claim with place of service 23 (for the OUD rule's ED alternative).
+-- family 'ehr' (§4.2, CC-101/102): an encounter diagnosis (Condition not on the problem list) or
+-- an encounter reason code, ICD-10-CM or SNOMED CT, counting as one claim of type IP (acute
+-- inpatient encounter), SNF (non-acute inpatient, NONAC) or CARRIER (others), dated on the
+-- Condition's recorded (else onset) date or the encounter's start. A Condition counts unless its
+-- verification is refuted / entered-in-error; a resolved, inactive or remission Condition counts
+-- only when its abatement date is after the evidence date (CC-104).
+-- family 'problem_list' (CC-102): a problem-list item active on the as-of date: clinical status
+-- active, recurrence or relapse, verification not refuted / entered-in-error, dated on or before
+-- the as-of date, abatement absent or after the as-of date. It meets the condition on its own.
+WITH claim_dx AS (
+  SELECT
+    c.patient_id,
+    m.condition_id,
+    c.claim_id,
+    min(d.position) AS position,
+    min(d.code) AS code,
+    c.start_date AS evidence_date,
+    CASE c.claim_type
+      WHEN 'inpatient' THEN 'IP'
+      WHEN 'snf' THEN 'SNF'
+      WHEN 'home_health' THEN 'HHA'
+      WHEN 'outpatient' THEN 'HOP'
+      WHEN 'carrier' THEN 'CARRIER'
+      WHEN 'professional' THEN 'CARRIER'
+    END AS claim_type,
+    c.place_of_service = '23' AS is_ed
+  FROM claim AS c
+  JOIN claim_diagnosis AS d ON d.claim_id = c.claim_id
+  JOIN cc_code_map AS m ON m.code_system = 'icd10cm' AND m.code = d.code AND m.role = 'include'
+  JOIN condition_def AS cd ON cd.condition_id = m.condition_id
+  CROSS JOIN params AS p
+  WHERE c.start_date <= p.as_of
+    AND coalesce(c.status, '') NOT IN ('cancelled', 'entered-in-error')
+    AND d.position <= coalesce(cd.max_dx_position, 999)
+  GROUP BY c.patient_id, m.condition_id, c.claim_id, c.start_date, c.claim_type, c.place_of_service
+),
+disqualified AS (
+  SELECT DISTINCT d.claim_id, m.condition_id
+  FROM claim_diagnosis AS d
+  JOIN cc_code_map AS m ON m.code_system = 'icd10cm' AND m.code = d.code AND m.role = 'disqualify'
+),
+claims AS (
+  SELECT
+    x.patient_id, x.condition_id, 'claims' AS family, x.claim_type, x.is_ed,
+    x.evidence_date, 'claim' AS source_table, x.claim_id AS source_id, x.code
+  FROM claim_dx AS x
+  LEFT JOIN disqualified AS q ON q.claim_id = x.claim_id AND q.condition_id = x.condition_id
+  WHERE q.claim_id IS NULL AND x.claim_type IS NOT NULL
+),
+conditions AS (
+  SELECT
+    c.condition_id AS row_id,
+    c.patient_id,
+    c.encounter_id,
+    c.category,
+    CASE
+      WHEN c.system = 'http://hl7.org/fhir/sid/icd-10-cm' THEN 'icd10cm'
+      WHEN c.system = 'http://snomed.info/sct' THEN 'snomed'
+    END AS code_system,
+    CASE
+      WHEN c.system = 'http://hl7.org/fhir/sid/icd-10-cm' THEN upper(replace(trim(c.code), '.', ''))
+      ELSE trim(c.code)
+    END AS code,
+    coalesce(c.recorded_date, c.onset) AS evidence_date,
+    coalesce(c.clinical_status, '') AS clinical_status,
+    c.abatement
+  FROM condition AS c
+  WHERE coalesce(c.verification_status, '') NOT IN ('refuted', 'entered-in-error')
+),
+ehr_dx AS (
+  SELECT
+    c.patient_id, m.condition_id, 'ehr' AS family,
+    CASE
+      WHEN e.encounter_class = 'inpatient' AND e.class_code = 'NONAC' THEN 'SNF'
+      WHEN e.encounter_class = 'inpatient' THEN 'IP'
+      ELSE 'CARRIER'
+    END AS claim_type,
+    coalesce(e.encounter_class = 'emergency', FALSE) AS is_ed,
+    c.evidence_date, 'condition' AS source_table, c.row_id AS source_id, c.code
+  FROM conditions AS c
+  JOIN cc_code_map AS m ON m.code_system = c.code_system AND m.code = c.code AND m.role = 'include'
+  LEFT JOIN encounter AS e ON e.encounter_id = c.encounter_id
+  CROSS JOIN params AS p
+  WHERE coalesce(c.category, '') <> 'problem-list-item'
+    AND c.evidence_date <= p.as_of
+    AND (
+      c.clinical_status IN ('active', 'recurrence', 'relapse', '')
+      OR c.abatement > c.evidence_date
+    )
+),
+reasons AS (
+  SELECT
+    e.patient_id, m.condition_id, 'ehr' AS family,
+    CASE
+      WHEN e.encounter_class = 'inpatient' AND e.class_code = 'NONAC' THEN 'SNF'
+      WHEN e.encounter_class = 'inpatient' THEN 'IP'
+      WHEN e.encounter_class = 'home' THEN 'HHA'
+      ELSE 'CARRIER'
+    END AS claim_type,
+    e.encounter_class = 'emergency' AS is_ed,
+    CAST(e.start_ts AS DATE) AS evidence_date,
+    'encounter' AS source_table, e.encounter_id AS source_id, ec.code
+  FROM encounter_code AS ec
+  JOIN encounter AS e ON e.encounter_id = ec.encounter_id
+  JOIN cc_code_map AS m
+    ON m.code = ec.code AND m.role = 'include'
+    AND m.code_system = CASE
+      WHEN ec.system = 'http://hl7.org/fhir/sid/icd-10-cm' THEN 'icd10cm'
+      WHEN ec.system = 'http://snomed.info/sct' THEN 'snomed'
+    END
+  CROSS JOIN params AS p
+  WHERE ec.kind = 'reason'
+    AND e.start_ts IS NOT NULL
+    AND CAST(e.start_ts AS DATE) <= p.as_of
+    AND coalesce(e.status, '') NOT IN ('cancelled', 'entered-in-error', 'planned')
+),
+problems AS (
+  SELECT
+    c.patient_id, m.condition_id, 'problem_list' AS family, 'PROBLEM_LIST' AS claim_type,
+    FALSE AS is_ed, c.evidence_date, 'condition' AS source_table, c.row_id AS source_id, c.code
+  FROM conditions AS c
+  JOIN cc_code_map AS m ON m.code_system = c.code_system AND m.code = c.code AND m.role = 'include'
+  CROSS JOIN params AS p
+  WHERE c.category = 'problem-list-item'
+    AND c.clinical_status IN ('active', 'recurrence', 'relapse')
+    AND coalesce(c.evidence_date, p.as_of) <= p.as_of
+    AND (c.abatement IS NULL OR c.abatement > p.as_of)
+)
+SELECT * FROM claims
+UNION ALL
+SELECT * FROM ehr_dx
+UNION ALL
+SELECT * FROM reasons
+UNION ALL
+SELECT * FROM problems

@@ -1,0 +1,246 @@
+"""Run the marts: find their order from their table references, run them, write a manifest.
+
+A mart is one SQL file in ``marts/`` (DuckDB dialect), one model per file, named after the table
+it makes. Its dependencies are the tables its SQL reads (SQLGlot: every table reference that is
+not one of its own CTEs); the ones that are other marts order the run (a topological sort, ties by
+name, so the order is the same on every machine). The others must be inputs: snapshot tables
+(``snapshot.SNAPSHOT_TABLES``) or reference tables (``reference.reference_tables``).
+
+Each run writes ``<out>/<mart>.parquet`` and ``<out>/manifest.json``: run id, as-of date, engine,
+the input hash of the snapshot files, value-set and rule versions, configuration, and per mart its
+rows, seconds, dependencies and the SHA-256 of its SQL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import heapq
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from careloop.analytics.chronic_conditions import VALUE_SET_VERSION
+from careloop.analytics.engine import Engine
+from careloop.analytics.reference import (
+    CHARLSON_VERSION,
+    RULES_VERSION,
+    AnalyticsConfig,
+    reference_tables,
+)
+from careloop.analytics.snapshot import input_hash
+
+__all__ = ["MARTS_DIR", "Mart", "RunManifest", "load_marts", "mart_order", "run_marts"]
+
+MARTS_DIR = Path(__file__).resolve().parent / "marts"
+
+
+@dataclass(frozen=True)
+class Mart:
+    name: str
+    path: Path
+    sql: str
+    reads: frozenset[str]  # every table the SQL reads (marts and inputs)
+
+    @property
+    def sql_sha256(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def table_references(sql: str) -> frozenset[str]:
+    """Names of the tables a query reads, less its own CTE names."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    return frozenset(t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes)
+
+
+@cache
+def _load(directory: Path) -> dict[str, Mart]:
+    marts: dict[str, Mart] = {}
+    for path in sorted(directory.glob("*.sql")):
+        sql = path.read_text(encoding="utf-8").strip().rstrip(";")
+        marts[path.stem] = Mart(path.stem, path, sql, table_references(sql))
+    return marts
+
+
+def load_marts(directory: Path = MARTS_DIR) -> dict[str, Mart]:
+    return dict(_load(directory.resolve()))
+
+
+def mart_order(marts: dict[str, Mart], wanted: Iterable[str] | None = None) -> list[str]:
+    """Marts in dependency order (Kahn's algorithm, ties by name); ``wanted`` and what they need."""
+    needed: set[str] = set()
+    stack = list(wanted) if wanted is not None else list(marts)
+    while stack:
+        name = stack.pop()
+        if name not in marts:
+            raise KeyError(f"no mart named {name!r}")
+        if name not in needed:
+            needed.add(name)
+            stack.extend(d for d in marts[name].reads if d in marts)
+    deps = {n: {d for d in marts[n].reads if d in marts and d != n} for n in needed}
+    users: dict[str, set[str]] = {n: set() for n in needed}
+    for n, ds in deps.items():
+        for d in ds:
+            users[d].add(n)
+    ready = [n for n, ds in deps.items() if not ds]
+    heapq.heapify(ready)
+    order: list[str] = []
+    remaining = {n: len(ds) for n, ds in deps.items()}
+    while ready:
+        n = heapq.heappop(ready)
+        order.append(n)
+        for u in users[n]:
+            remaining[u] -= 1
+            if remaining[u] == 0:
+                heapq.heappush(ready, u)
+    if len(order) != len(needed):
+        cycle = sorted(n for n, k in remaining.items() if k > 0)
+        raise ValueError(f"marts depend on each other in a cycle: {', '.join(cycle)}")
+    return order
+
+
+@dataclass
+class MartTiming:
+    name: str
+    rows: int
+    seconds: float
+    depends_on: list[str]
+    sql_sha256: str
+
+
+@dataclass
+class RunManifest:
+    run_id: str
+    started_at: str
+    as_of: str
+    engine: str
+    input_hash: str
+    value_set_version: str
+    rules_version: str
+    charlson_version: str
+    config: dict[str, Any]
+    snapshot_rows: dict[str, int]
+    marts: list[MartTiming]
+    seconds: float
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=False) + "\n"
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def run_marts(
+    engine: Engine,
+    snapshot_dir: Path,
+    as_of: date,
+    *,
+    out: Path | None = None,
+    config: AnalyticsConfig | None = None,
+    wanted: Iterable[str] | None = None,
+    marts_dir: Path = MARTS_DIR,
+    progress: Progress | None = None,
+    snapshot_rows: dict[str, int] | None = None,
+) -> RunManifest:
+    """Register the snapshot and reference tables, run the marts in order, write results.
+
+    ``snapshot_dir`` holds one ``<table>.parquet`` per input table (``snapshot.snapshot`` writes
+    them; tests write their own fixtures). With ``out`` set, each mart is written to
+    ``out/<mart>.parquet`` and the manifest to ``out/manifest.json``.
+    """
+    cfg = config or AnalyticsConfig()
+    started = time.perf_counter()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    marts = load_marts(marts_dir)
+    order = mart_order(marts, wanted)
+    files = {p.stem: p for p in sorted(snapshot_dir.glob("*.parquet"))}
+    for name, path in files.items():
+        engine.register_parquet(name, path)
+    for name, table in reference_tables(as_of, cfg).items():
+        engine.register_arrow(name, table)
+    available = set(files) | set(reference_tables(as_of, cfg))
+    timings: list[MartTiming] = []
+    for i, name in enumerate(order):
+        mart = marts[name]
+        missing = sorted(t for t in mart.reads if t not in marts and t not in available)
+        if missing:
+            raise ValueError(f"mart {name} reads unknown tables: {', '.join(missing)}")
+        if progress:
+            progress(name, i, len(order))
+        t0 = time.perf_counter()
+        rows = engine.create_table(name, mart.sql)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            engine.write_parquet(name, out / f"{name}.parquet")
+        timings.append(
+            MartTiming(
+                name,
+                rows,
+                round(time.perf_counter() - t0, 4),
+                sorted(d for d in mart.reads if d in marts),
+                mart.sql_sha256,
+            )
+        )
+    manifest = RunManifest(
+        run_id=uuid.uuid4().hex,
+        started_at=started_at,
+        as_of=as_of.isoformat(),
+        engine=str(getattr(engine, "version", engine.name)),
+        input_hash=input_hash(files),
+        value_set_version=VALUE_SET_VERSION,
+        rules_version=RULES_VERSION,
+        charlson_version=CHARLSON_VERSION,
+        config=_config_json(cfg),
+        snapshot_rows=dict(snapshot_rows or {}),
+        marts=timings,
+        seconds=round(time.perf_counter() - started, 4),
+    )
+    if out is not None:
+        (out / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+    return manifest
+
+
+def _config_json(cfg: AnalyticsConfig) -> dict[str, Any]:
+    raw = dataclasses.asdict(cfg)
+    result: dict[str, Any] = json.loads(json.dumps(raw, default=list))
+    return result
+
+
+def latest_data_date(snapshot_dir: Path) -> date | None:
+    """The data's own latest date (claims, encounters, observations): the as-of date of tests and
+    of a demo whose records end in the past (issue 4: the shared Synthea records end in 2021)."""
+    import duckdb
+
+    parts = []
+    for table, column in (
+        ("claim", "start_date"),
+        ("encounter", "CAST(start_ts AS DATE)"),
+        ("observation", "CAST(effective_ts AS DATE)"),
+    ):
+        path = snapshot_dir / f"{table}.parquet"
+        if path.exists():
+            parts.append(f"SELECT max({column}) AS d FROM read_parquet(?)")
+    if not parts:
+        return None
+    files = [
+        str(snapshot_dir / f"{t}.parquet")
+        for t in ("claim", "encounter", "observation")
+        if (snapshot_dir / f"{t}.parquet").exists()
+    ]
+    con = duckdb.connect(":memory:")
+    try:
+        row = con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(parts)})", files).fetchall()
+    finally:
+        con.close()
+    value = row[0][0] if row else None
+    return value if isinstance(value, date) else None
