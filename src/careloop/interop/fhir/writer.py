@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 
 from careloop.clinical import models as cm
 
@@ -127,12 +127,29 @@ class Writer:
             if target and self.ids.get(*target) is None:
                 wanted.setdefault(target[0], set()).add(target[1])
         for model, sids in wanted.items():
-            for chunk in _chunks(sorted(sids)):
-                q = model.objects.filter(
-                    organization_id=self.org, source_system=self.source_system, source_id__in=chunk
-                ).values_list("source_id", "id")
-                for sid, pk in q:
-                    self.ids.put(model, sid, pk)
+            for sid, pk, _h in self._by_source_id(model, sorted(sids)):
+                self.ids.put(model, sid, pk)
+
+    def _by_source_id(
+        self, model: type[models.Model], sids: list[str]
+    ) -> Iterable[tuple[str, int, str]]:
+        """(source_id, id, content_hash) of existing rows; one array parameter on PostgreSQL."""
+        if not sids:
+            return
+        if connection.vendor == "postgresql":
+            table = connection.ops.quote_name(model._meta.db_table)
+            with connection.cursor() as cur:
+                cur.execute(
+                    f"SELECT source_id, id, content_hash FROM {table} "
+                    "WHERE organization_id = %s AND source_system = %s AND source_id = ANY(%s)",
+                    [self.org, self.source_system, sids],
+                )
+                yield from cur.fetchall()
+            return
+        for chunk in _chunks(sids):
+            yield from model.objects.filter(
+                organization_id=self.org, source_system=self.source_system, source_id__in=chunk
+            ).values_list("source_id", "id", "content_hash")
 
     def resolve(self, key: str) -> int | None:
         target = self._source_id_for_key(key)
@@ -178,12 +195,8 @@ class Writer:
                 values[f"{field}_id"] = pk
             objs_fields.append((row, h, values))
         existing: dict[str, tuple[int, str]] = {}
-        sids = [row.source_id for row, _ in items]
-        for chunk in _chunks(sids):
-            for sid, pk, h in model.objects.filter(
-                organization_id=self.org, source_system=self.source_system, source_id__in=chunk
-            ).values_list("source_id", "id", "content_hash"):
-                existing[sid] = (pk, h)
+        for sid, pk, h in self._by_source_id(model, [row.source_id for row, _ in items]):
+            existing[sid] = (pk, h)
         new_rows: list[tuple[str, str, dict[str, Any]]] = []
         seen: set[str] = set()
         rtype_of = _resource_type_name
