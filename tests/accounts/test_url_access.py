@@ -79,6 +79,8 @@ ROUTES: dict[str, Route] = {
     "web:healthz": Route(owner=None, public=True),
     "web:patients": Route(),
     "web:patient_chart": Route(kwargs={"patient_id": "patient"}),
+    "population:registry": Route(),
+    "population:registry_export": Route(),
     "web:import_runs": Route(owner="admin"),
     "web:import_run": Route(kwargs={"run_id": "import_run"}, owner="admin"),
     "web:switch_organization": Route(

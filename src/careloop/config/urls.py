@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("careloop.accounts.urls")),
     path("audit/", include("careloop.web.audit.urls")),
+    path("population/", include("careloop.population.urls")),
     path("", include("careloop.web.urls")),
 ]
 

@@ -13,7 +13,11 @@ AUDIT_ROLES = {Role.AUDITOR, Role.PROGRAM_ADMIN}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    items = [("web:home", "Home"), ("web:patients", "Patients")]
+    items = [
+        ("web:home", "Home"),
+        ("web:patients", "Patients"),
+        ("population:registry", "Registry"),
+    ]
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         org = policies.active_organization(user, request.session)

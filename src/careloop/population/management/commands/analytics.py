@@ -24,6 +24,7 @@ from careloop.analytics.engine import make_engine
 from careloop.analytics.pipeline import latest_data_date, run_marts
 from careloop.analytics.reference import AnalyticsConfig
 from careloop.analytics.snapshot import snapshot
+from careloop.population.services import store_results
 
 
 class Command(BaseCommand):
@@ -88,6 +89,7 @@ class Command(BaseCommand):
             f"{snap.rows.get('patient', 0)} patients, snapshot {snap.seconds:.2f} s, "
             f"marts {manifest.seconds:.2f} s, total {total:.2f} s; results in {out}"
         )
+        store_results(out)
 
     @staticmethod
     def _as_of(value: str, snap_dir: Path) -> date:
