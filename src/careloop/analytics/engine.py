@@ -165,7 +165,8 @@ class SparkEngine:
         return self._to_arrow(self._spark.sql(to_spark_sql(sql)))
 
     def create_table(self, name: str, sql: str) -> int:
-        df = self._spark.sql(to_spark_sql(sql)).cache()
+        # materialize and cut the lineage, so a later mart does not re-plan every earlier one
+        df = self._spark.sql(to_spark_sql(sql)).localCheckpoint(eager=True)
         count = int(df.count())
         df.createOrReplaceTempView(_ident(name))
         self._views.add(name)
