@@ -11,7 +11,9 @@ import os
 import sys
 
 ALIASES = {
-    "serve": ["runserver", "--noreload"],
+    # --insecure: serve the static files (CSS, htmx) without DEBUG; behind a real web server
+    # in production, `careloop collectstatic` and the server's static mapping do this instead
+    "serve": ["runserver", "--noreload", "--insecure"],
 }
 
 

@@ -181,8 +181,9 @@ def map_claim(r: dict[str, Any], ctx: MapContext, sid: str) -> Row:
     insurer = r.get("insurer") or {}
     for ins in r.get("insurance") or ():
         cov = ins.get("coverage") or {}
-        payer = str(cov.get("display") or cov.get("reference") or "")
+        payer = str(cov.get("display") or "")
         break
+    # a payer name, not a Coverage id: the insurer's name when the coverage has no display
     payer = payer or str(insurer.get("display") or "")
     return Row(
         r["resourceType"],

@@ -59,6 +59,8 @@ class Command(BaseCommand):
             source_system="careloop-synth",
         )
         self._users(org)
+        self.stdout.write("Running population analytics (as of the data's latest date) ...")
+        call_command("analytics", "run", "--as-of", "data", "--quiet")
         url = f"http://{opts['addrport']}/"
         self.stdout.write(self.style.SUCCESS(f"\ncareloop demo is ready at {url}"))
         self.stdout.write(f"Sign in with any of these users (password: {DEMO_PASSWORD}):")
@@ -66,7 +68,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<8} {first} {last} — {Role(role).label}")
         self._print_totp()
         if not opts["no_serve"]:
-            call_command("runserver", opts["addrport"], use_reloader=False)
+            call_command("runserver", opts["addrport"], use_reloader=False, insecure_serving=True)
 
     @transaction.atomic
     def _organization(self) -> Organization:
