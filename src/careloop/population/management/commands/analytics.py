@@ -38,6 +38,21 @@ class Command(BaseCommand):
         run.add_argument("--out", type=Path, help="results directory")
         run.add_argument("--organization", help="slug: only this organization's patients")
         run.add_argument("--quiet", action="store_true")
+        sub.add_parser(
+            "score-hcc",
+            help="score a members/diagnoses extract with CMS-HCC "
+            "(careloop analytics score-hcc --help)",
+            add_help=False,
+        )
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        # `score-hcc` is a plain CLI over the pure scorer, with its own arguments and exit
+        # status (0 scored, 1 extract errors, 2 bad arguments); it needs no database.
+        if len(argv) > 2 and argv[2] == "score-hcc":
+            from careloop.analytics.hcc.cli import main
+
+            raise SystemExit(main(argv[3:]))
+        super().run_from_argv(argv)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "run":
