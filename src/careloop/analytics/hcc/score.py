@@ -29,6 +29,7 @@ HCC numbers after hierarchies).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -136,8 +137,9 @@ def build_sql(
     diagnoses: str = "_hcc_diagnoses",
     has_segment: bool = False,
     switch_edits: bool = True,
+    output: str = "score",
 ) -> str:
-    """The scoring statement of one model. ``members`` must carry a unique integer ``rid``
+    """The scoring statement of one model (``output="terms"``: its terms, see ``drivers``). ``members`` must carry a unique integer ``rid``
     (1…n; ``_raw_scores`` numbers them). Registered tables: ``_hcc_dx_to_cc``,
     ``_hcc_edits``, ``_hcc_hierarchy``, ``_hcc_coefficients`` and the per-segment
     ``_hcc_factor_hcc`` / ``_hcc_factor_count`` of :func:`_segment_factors`.
@@ -157,17 +159,10 @@ def build_sql(
     def flag(group: str) -> str:
         return "dis" if group == "DISABLED" else f"(gm & {bits[group]}) <> 0"
 
-    terms = []
-    for name, a, b in definition.interactions:
-        whens = " ".join(
-            f"WHEN {i} THEN {other_factors[(i, name)]}"
-            for i in range(len(SEGMENTS))
-            if other_factors.get((i, name))
-        )
-        if whens:
-            terms.append(
-                f"(CASE WHEN {flag(a)} AND {flag(b)} THEN CASE pid {whens} ELSE 0 END ELSE 0 END)"
-            )
+    terms = [
+        f"(CASE WHEN {flag(a)} AND {flag(b)} THEN CASE pid {whens} ELSE 0 END ELSE 0 END)"
+        for _, a, b, whens in _interaction_factors(definition, other_factors)
+    ]
     interactions = " +\n             ".join(terms) or "0"
     if definition.requires_other:
         hcc, others = definition.requires_other
@@ -181,6 +176,14 @@ def build_sql(
     else:
         rule = "cc2 AS (SELECT * FROM cc1),"
     mce = "true" if switch_edits else "false"
+    if output == "terms":
+        final = _terms_select(definition, other_factors, flag, seg_names)
+    else:
+        final = f"""
+SELECT mm.rid, mm.patient_id, {seg_names}[mm.pid + 1] AS segment,
+       mm.dmilli + coalesce(h.milli, 0) AS milli,
+       coalesce(h.hccs, []::SMALLINT[]) AS hccs
+FROM mm LEFT JOIN hscore h ON h.rid = mm.rid"""
     return f"""
 WITH m0 AS (
     SELECT rid,
@@ -291,7 +294,7 @@ d1 AS (
 ed AS (
     -- packed key: ((rid * 16 + segment) * 2 + disabled) * 1024 + hcc
     SELECT (mm.rid * 32 + mm.pid * 2 + CAST(mm.disabled AS INTEGER)) * 1024 AS base,
-           d1.cc, e.action, e.cc_override,
+           d1.dx, d1.cc, e.action, e.cc_override,
            CASE WHEN e.dx IS NULL THEN false
                 WHEN e.edit_type = 'sex' THEN e.sex = mm.sex
                 WHEN e.edit_type = 'age' OR (e.edit_type = 'mce_age' AND {mce})
@@ -301,11 +304,12 @@ ed AS (
     JOIN mm ON mm.patient_id = d1.patient_id
     LEFT JOIN _hcc_edits e ON e.dx = d1.dx
 ),
-cc1 AS (
-    SELECT DISTINCT base + CASE WHEN fires AND action = 'override' AND cc_override IS NOT NULL
-                                THEN cc_override ELSE cc END AS rc
+cc0 AS (
+    SELECT base + CASE WHEN fires AND action = 'override' AND cc_override IS NOT NULL
+                       THEN cc_override ELSE cc END AS rc, dx
     FROM ed WHERE NOT (fires AND action = 'invalid')
 ),
+cc1 AS (SELECT DISTINCT rc FROM cc0),
 {rule}
 excluded AS (
     SELECT c.rc - c.rc % 1024 + h.child AS rc
@@ -328,11 +332,69 @@ hscore AS (
     FROM (SELECT *, g // 2 % 16 AS pid, g % 2 = 1 AS dis FROM hagg) a
     LEFT JOIN _hcc_factor_count dc ON dc.k = a.pid * 100 + least(a.n, 10)
 )
-SELECT mm.rid, mm.patient_id, {seg_names}[mm.pid + 1] AS segment,
-       mm.dmilli + coalesce(h.milli, 0) AS milli,
-       coalesce(h.hccs, []::SMALLINT[]) AS hccs
-FROM mm LEFT JOIN hscore h ON h.rid = mm.rid
+{final}
 """
+
+
+def _interaction_factors(
+    definition: ModelDefinition, other_factors: dict[tuple[int, str], int]
+) -> list[tuple[str, str, str, str]]:
+    """(variable, group a, group b, ``WHEN segment THEN milli`` cases) of each interaction that
+    has a factor in some segment."""
+    found = []
+    for name, a, b in definition.interactions:
+        whens = " ".join(
+            f"WHEN {i} THEN {other_factors[(i, name)]}"
+            for i in range(len(SEGMENTS))
+            if other_factors.get((i, name))
+        )
+        if whens:
+            found.append((name, a, b, whens))
+    return found
+
+
+def _terms_select(
+    definition: ModelDefinition,
+    other_factors: dict[tuple[int, str], int],
+    flag: Callable[[str], str],
+    seg_names: str,
+) -> str:
+    """The tail of the scoring statement that lists each member's terms instead of summing them
+    (HCC-004): demographic factors, HCCs after hierarchies (with the codes behind each),
+    interactions and the payment-HCC count. Their ``milli`` add up to the score's ``milli``."""
+    interactions = [
+        f"""SELECT g // 32 AS rid, 'interaction' AS kind, '{name.upper()}' AS term,
+       CAST(NULL AS SMALLINT) AS hcc, CASE pid {whens} ELSE 0 END AS milli,
+       CAST(NULL AS VARCHAR[]) AS source_codes
+FROM hg WHERE {flag(a)} AND {flag(b)}"""
+        for name, a, b, whens in _interaction_factors(definition, other_factors)
+    ]
+    union = "".join(f"\nUNION ALL\n{sql}" for sql in interactions)
+    return f""",
+hg AS (SELECT *, g // 2 % 16 AS pid, g % 2 = 1 AS dis FROM hagg),
+src AS (
+    SELECT h.rc, list_sort(list(DISTINCT c.dx)) AS codes
+    FROM hset h JOIN cc0 c ON c.rc = h.rc GROUP BY h.rc
+),
+terms AS (
+SELECT mk.rid, 'demographic' AS kind, upper(substr(v.key, strpos(v.key, '_') + 1)) AS term,
+       CAST(NULL AS SMALLINT) AS hcc, c.milli, CAST(NULL AS VARCHAR[]) AS source_codes
+FROM mk JOIN pvars v ON v.pkey = mk.pkey JOIN _hcc_coefficients c ON c.name = v.key
+UNION ALL
+SELECT h.rc // 32768 AS rid, 'hcc' AS kind, 'HCC' || CAST(h.rc % 1024 AS VARCHAR) AS term,
+       CAST(h.rc % 1024 AS SMALLINT) AS hcc, f.milli, s.codes AS source_codes
+FROM hset h
+JOIN _hcc_factor_hcc f ON f.k = (h.rc // 2048) % 16 * 1000 + h.rc % 1024
+JOIN src s ON s.rc = h.rc
+UNION ALL
+SELECT g // 32 AS rid, 'count' AS kind, CASE WHEN n >= 10 THEN 'D10P' ELSE 'D' || CAST(n AS VARCHAR) END,
+       CAST(NULL AS SMALLINT) AS hcc, dc.milli, CAST(NULL AS VARCHAR[]) AS source_codes
+FROM hg JOIN _hcc_factor_count dc ON dc.k = hg.pid * 100 + least(hg.n, 10){union}
+)
+SELECT t.rid, mm.patient_id, {seg_names}[mm.pid + 1] AS segment,
+       t.kind, t.term, t.hcc, t.milli, t.source_codes
+FROM terms t JOIN mm ON mm.rid = t.rid
+WHERE t.milli <> 0 OR t.kind = 'hcc'"""
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, obj: Any) -> str:
@@ -365,8 +427,10 @@ def _raw_scores(
     diagnoses: str,
     tables: ModelTables,
     switch_edits: bool,
+    output: str = "score",
 ) -> str:
-    """Create a temp table of (rid, patient_id, segment, milli, hccs); return its name."""
+    """Create a temp table of (rid, patient_id, segment, milli, hccs) — with ``output="terms"``,
+    of (rid, patient_id, segment, kind, term, hcc, milli, source_codes) — and return its name."""
     other = _register_tables(con, tables)
     has_segment = "segment" in _columns(con, members)
     # number the members once: every later step is keyed by this integer (``rid``)
@@ -381,8 +445,9 @@ def _raw_scores(
         diagnoses=diagnoses,
         has_segment=has_segment,
         switch_edits=switch_edits,
+        output=output,
     )
-    name = f"_hcc_raw_{tables.model.lower()}"
+    name = f"_hcc_{'raw' if output == 'score' else 'terms'}_{tables.model.lower()}"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
     return name
 

