@@ -27,6 +27,7 @@ import holidays
 import pyarrow as pa
 
 from careloop.analytics import charlson
+from careloop.analytics.care_gaps import care_gap_tables
 from careloop.analytics.chronic_conditions import (
     CONDITIONS,
     VALUE_SET_VERSION,
@@ -92,6 +93,8 @@ class AnalyticsConfig:
     )
     lace_los_inclusive: bool = False
     lace_urgent_counts: bool = False
+    # §8 care gaps: overrides of rules/care_gaps.toml [config] (e.g. colorectal_age_rule)
+    care_gaps: dict[str, Any] = field(default_factory=dict)
 
 
 def years_before(day: date, years: int) -> date:
@@ -156,6 +159,12 @@ def _charlson() -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
 
 
 CHARLSON_DEFS, _CHARLSON_CODES, CHARLSON_VERSION = _charlson()
+
+
+def care_gap_reference(as_of: date, cfg: AnalyticsConfig) -> dict[str, pa.Table]:
+    """§8 care gaps: the code lists, windows and denominators of rules/care_gaps.toml
+    (``careloop.analytics.care_gaps``) as the ``care_gap_*`` and ``statin_product`` tables."""
+    return care_gap_tables(as_of, cfg.care_gaps)
 
 
 def reference_tables(as_of: date, config: AnalyticsConfig | None = None) -> dict[str, pa.Table]:
@@ -229,6 +238,7 @@ def reference_tables(as_of: date, config: AnalyticsConfig | None = None) -> dict
         "rules_version": RULES_VERSION,
     }
     return {
+        **care_gap_reference(as_of, cfg),
         "params": pa.Table.from_pylist([params]),
         "valueset_icd10": _table(
             icd,
