@@ -11,6 +11,24 @@ class CcmStatus(models.TextChoices):
     NOT_ELIGIBLE = "not_eligible", "Not eligible"
 
 
+class RiskTier(models.TextChoices):
+    """TIER-001..004 (§5.4), lowest first."""
+
+    LOW = "low", "Low"
+    RISING = "rising", "Rising"
+    HIGH = "high", "High"
+    VERY_HIGH = "very_high", "Very high"
+
+
+class RecommendedProgram(models.TextChoices):
+    """TIER-005 (§5.4)."""
+
+    CASE_MANAGEMENT = "case_management", "Case management"
+    CCM = "ccm", "CCM"
+    PCM = "pcm", "PCM"
+    NONE = "none", "None"
+
+
 class AnalyticsRun(models.Model):
     """One `careloop analytics run`, as its manifest describes it."""
 
@@ -48,12 +66,36 @@ class PatientFinding(models.Model):
     ed_visits_12m = models.PositiveIntegerField(default=0)
     readmissions_12m = models.PositiveIntegerField(default=0)
     latest_lace = models.PositiveIntegerField(null=True, blank=True)
+    # CMS-HCC (§5.1, hcc_score mart); null when the run has no HCC results for the patient
+    hcc_model = models.CharField(max_length=16, blank=True)
+    hcc_payment_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    hcc_segment = models.CharField(max_length=32, blank=True)
+    hcc_raw_score = models.FloatField(null=True, blank=True)
+    hcc_normalized_score = models.FloatField(null=True, blank=True)
+    hccs = models.JSONField(default=list)  # payment HCCs after hierarchies
+    charlson_index = models.PositiveSmallIntegerField(null=True, blank=True)  # CHR-001
+    super_utilizer = models.BooleanField(default=False)  # §5.3: any SU rule holds
+    super_utilizer_rules = models.JSONField(default=list)  # e.g. ["SU-001", "SU-004"]
+    # §5.4; blank when the run has no risk_tier results
+    risk_tier = models.CharField(max_length=16, choices=RiskTier.choices, blank=True)
+    recommended_program = models.CharField(
+        max_length=16, choices=RecommendedProgram.choices, blank=True
+    )
+    open_gap_ids = models.JSONField(default=list)  # §8, e.g. ["GAP-001", "GAP-007"]
+    open_gap_count = models.PositiveSmallIntegerField(default=0)
+    closed_gap_count = models.PositiveSmallIntegerField(default=0)
+    # payers of the coverage active on the run's as-of date (the registry's payer filter)
+    payers = models.JSONField(default=list)
     # the explanations the marts give: eligibility reasons, conditions and their evidence,
-    # the latest LACE stay, the TCM discharge
+    # the latest LACE stay, the TCM discharge, HCC drivers, Charlson conditions, utilization,
+    # super-utilizer evidence, tier reasons, care gaps
     reasons = models.JSONField(default=dict)
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "run"], name="pop_finding_org_run")]
+        indexes = [
+            models.Index(fields=["organization", "run"], name="pop_finding_org_run"),
+            models.Index(fields=["run", "risk_tier"], name="pop_finding_run_tier"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["run", "patient"], name="pop_finding_run_patient")
         ]
