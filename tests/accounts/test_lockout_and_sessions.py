@@ -13,7 +13,8 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings as django_settings
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from careloop.accounts.models import TOTPDevice
 
 pytestmark = pytest.mark.django_db
 
@@ -209,9 +210,30 @@ def test_production_refuses_debug(tmp_path):
     assert result.returncode != 0 and "CARELOOP_DEBUG must not be on" in result.stderr
 
 
-def test_production_with_a_real_secret_starts_with_tls_settings(tmp_path):
+FIELD_KEY = "q9Lh1X3b6rBv0mU4cZ8fN2wYtE5sJ7aK1dG3hP6oRiM="  # a Fernet key (32 bytes, base64)
+
+
+def test_production_refuses_to_start_without_a_field_key(tmp_path):
+    """TOTP keys are encrypted at rest with CARELOOP_FIELD_KEY (SEC-012): no silent default."""
     result = _settings_in_subprocess(
         CARELOOP_ENV="production", CARELOOP_HOME=str(tmp_path), CARELOOP_SECRET_KEY="k" * 50
+    )
+    assert result.returncode != 0 and "CARELOOP_FIELD_KEY must be set" in result.stderr
+
+
+def test_a_field_key_that_is_not_a_fernet_key_is_refused(tmp_path):
+    result = _settings_in_subprocess(
+        CARELOOP_HOME=str(tmp_path), CARELOOP_FIELD_KEY="not-a-key-of-32-bytes"
+    )
+    assert result.returncode != 0 and "not a Fernet key" in result.stderr
+
+
+def test_production_with_a_real_secret_starts_with_tls_settings(tmp_path):
+    result = _settings_in_subprocess(
+        CARELOOP_ENV="production",
+        CARELOOP_HOME=str(tmp_path),
+        CARELOOP_SECRET_KEY="k" * 50,
+        CARELOOP_FIELD_KEY=FIELD_KEY,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "31536000"]  # secure cookies, HSTS for a year

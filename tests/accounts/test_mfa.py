@@ -7,8 +7,8 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from careloop.accounts.models import TOTPDevice
 from careloop.audit.models import ChangeEvent
 
 pytestmark = pytest.mark.django_db
@@ -41,11 +41,17 @@ def test_mfa_required_organization_sends_the_user_to_enrolment_first(
     import base64
 
     assert base64.b32decode(secret).hex() == device.key  # the secret shown is the device key
-    assert confirmed.status_code == 302
+    # turned on: the ten recovery codes are shown this once, the page is not cached
+    assert confirmed.status_code == 200
+    assert "no-store" in confirmed["Cache-Control"]
+    codes = re.findall(
+        r"<code>([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4})</code>", confirmed.content.decode()
+    )
+    assert len(set(codes)) == 10
     device.refresh_from_db()
     assert device.confirmed
     assert client.get("/").status_code == 200  # the session is now verified
-    event = ChangeEvent.objects.get(entity_type="otp_totp.totpdevice")
+    event = ChangeEvent.objects.get(entity_type="accounts.totpdevice")
     assert event.after == {"confirmed": True} and event.user == cm_mfa
     assert device.key not in str(ChangeEvent.objects.values_list("before", "after")[::1])
 

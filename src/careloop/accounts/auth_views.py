@@ -1,9 +1,11 @@
-"""Sign-in with password and TOTP, MFA enrolment, re-authentication (SEC-007, SEC-010).
+"""Sign-in with password and TOTP, MFA enrolment, recovery codes, re-authentication
+(SEC-007, SEC-010).
 
 Sign-in is two steps when the user has a confirmed TOTP device: the password step stores a
 *pending* sign-in in the session (nobody is logged in yet), the code step logs the user in
-and marks the session OTP-verified. Failed passwords and failed codes both count towards the
-django-axes lockout of the username.
+and marks the session OTP-verified. At the code step a recovery code may stand in for the
+TOTP code. Failed passwords and failed codes both count towards the django-axes lockout of
+the username.
 """
 
 from __future__ import annotations
@@ -25,15 +27,16 @@ from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 
-from . import services
-from .decorators import mark_authenticated
-from .forms import ReauthForm, TokenForm
+from . import mfa_services, selectors
+from .decorators import mark_authenticated, require_recent_auth
+from .forms import ReauthForm, RecoveryCodeForm, TokenForm
 
 PENDING = "careloop_mfa_pending"
 PENDING_MAX_AGE_SECONDS = 300
@@ -90,9 +93,18 @@ def _token_user(request: HttpRequest) -> tuple[Any, dict[str, Any] | None]:
     return user, (pending if user is not None else None)
 
 
+def _signed_in_with(request: HttpRequest, user: Any, pending: Any, device: Any) -> None:
+    if pending is not None:
+        auth_login(request, user, backend=pending["backend"])
+    otp_login(request, device)
+    request.session.pop(PENDING, None)
+    mark_authenticated(request)
+
+
 @require_http_methods(["GET", "POST"])
 def login_token(request: HttpRequest) -> HttpResponse:
-    """The second step: the TOTP code (also for a signed-in but unverified session)."""
+    """The second step: the TOTP code or a recovery code (also for a signed-in but
+    unverified session)."""
     next_url = _next(request)
     user, pending = _token_user(request)
     if user is None:
@@ -102,23 +114,40 @@ def login_token(request: HttpRequest) -> HttpResponse:
         return redirect(next_url)
     if not user_has_device(user, confirmed=True):
         return redirect(f"{reverse('accounts:mfa')}?{urlencode({'next': next_url})}")
-    form = TokenForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.POST if request.method == "POST" else None
+    with_recovery = posted is not None and "recovery_code" in posted
+    form = TokenForm(None if with_recovery else posted)
+    recovery_form = RecoveryCodeForm(posted if with_recovery else None)
+    submitted = recovery_form if with_recovery else form
+    if submitted.is_valid():
         locked = _locked(request, user.get_username())
         if locked is not None:
             request.session.pop(PENDING, None)
             return locked
-        device = match_token(user, form.cleaned_data["token"])
+        if with_recovery:
+            device = selectors.recovery_device(user)
+            code = recovery_form.cleaned_data["recovery_code"]
+            if device is None or not device.verify_token(code):
+                device = None
+        else:
+            device = match_token(user, form.cleaned_data["token"])
         if device is not None:
-            if pending is not None:
-                auth_login(request, user, backend=pending["backend"])
-            otp_login(request, device)
-            request.session.pop(PENDING, None)
-            mark_authenticated(request)
+            _signed_in_with(request, user, pending, device)
             return redirect(next_url)
         _failed_code(request, user.get_username())
-        form.add_error("token", "That code is not valid. Enter the current code.")
-    return render(request, "accounts/login_token.html", {"form": form, "next": next_url})
+        if with_recovery:
+            recovery_form.add_error(
+                "recovery_code", "That recovery code is not valid, or it was used already."
+            )
+        else:
+            form.add_error("token", "That code is not valid. Enter the current code.")
+    context = {
+        "form": form,
+        "recovery_form": recovery_form,
+        "has_recovery_codes": bool(selectors.recovery_codes_left(user)),
+        "next": next_url,
+    }
+    return render(request, "accounts/login_token.html", context)
 
 
 def _qr_svg(url: str) -> str:
@@ -139,14 +168,16 @@ def mfa(request: HttpRequest) -> HttpResponse:
     if user_has_device(user, confirmed=True):
         if not user.is_verified():  # type: ignore[union-attr]
             return redirect(f"{reverse('login_token')}?{urlencode({'next': next_url})}")
-        return render(request, "accounts/mfa.html", {"enrolled": True})
-    device = services.start_totp_enrolment(user=user)
+        enrolled = {"enrolled": True, "codes_left": selectors.recovery_codes_left(user)}
+        return render(request, "accounts/mfa.html", enrolled)
+    device = mfa_services.start_totp_enrolment(user=user)
     form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        if services.confirm_totp_device(user=user, device=device, token=form.cleaned_data["token"]):
+        token = form.cleaned_data["token"]
+        if mfa_services.confirm_totp_device(user=user, device=device, token=token):
             otp_login(request, device)
             mark_authenticated(request)
-            return redirect(next_url)
+            return _show_recovery_codes(request, next_url)
         form.add_error("token", "That code does not match. Check the time on your phone.")
     secret = base64.b32encode(device.bin_key).decode()
     context = {
@@ -157,6 +188,27 @@ def mfa(request: HttpRequest) -> HttpResponse:
         "secret": _grouped(secret),
     }
     return render(request, "accounts/mfa.html", context)
+
+
+def _show_recovery_codes(request: HttpRequest, next_url: str) -> HttpResponse:
+    """New recovery codes, shown this once (never cached, never stored in plain text)."""
+    codes = mfa_services.generate_recovery_codes(user=request.user)
+    response = render(request, "accounts/recovery_codes.html", {"codes": codes, "next": next_url})
+    add_never_cache_headers(response)
+    return response
+
+
+@require_POST
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """Replace the recovery codes: only in a verified session, after a recent sign-in."""
+    if not request.user.is_verified():  # type: ignore[union-attr]
+        return redirect(f"{reverse('login_token')}?{urlencode({'next': reverse('accounts:mfa')})}")
+    return _regenerate(request)
+
+
+@require_recent_auth()
+def _regenerate(request: HttpRequest) -> HttpResponse:
+    return _show_recovery_codes(request, reverse("accounts:mfa"))
 
 
 @require_http_methods(["GET", "POST"])

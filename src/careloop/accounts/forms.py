@@ -19,6 +19,23 @@ class TokenForm(forms.Form):
         return "".join(self.cleaned_data["token"].split())
 
 
+class RecoveryCodeForm(forms.Form):
+    recovery_code = forms.CharField(
+        label="Recovery code",
+        max_length=20,
+        help_text="One of the ten codes you saved when you turned on two-factor sign-in. "
+        "Each code works once.",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "aria-describedby": "id_recovery_code-help",
+            }
+        ),
+    )
+
+
 class ReauthForm(forms.Form):
     password = forms.CharField(
         label="Password",

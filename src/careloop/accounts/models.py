@@ -224,3 +224,23 @@ class BreakGlassGrant(models.Model):
 
     def __str__(self) -> str:
         return f"break the glass: {self.user} → patient {self.patient_id} at {self.granted_at}"
+
+
+# The second factors live in their own module; importing them here registers the models.
+from .mfa_devices import RecoveryCode, RecoveryCodeDevice, TOTPDevice  # noqa: E402
+
+__all__ = [
+    "BreakGlassGrant",
+    "CareTeamAssignment",
+    "CareTeamRole",
+    "Credential",
+    "Membership",
+    "Organization",
+    "RecoveryCode",
+    "RecoveryCodeDevice",
+    "Role",
+    "Site",
+    "StaffProfile",
+    "StaffType",
+    "TOTPDevice",
+]

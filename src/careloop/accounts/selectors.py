@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from . import policies
-from .models import BreakGlassGrant, Credential, Membership, Organization
+from .models import BreakGlassGrant, Credential, Membership, Organization, RecoveryCodeDevice
 
 
 def credentials_expiring(
@@ -102,3 +102,13 @@ def patient_for_break_glass(user: Any, reference: str, session: Any = None) -> A
     if found is None:
         raise Http404("No such patient")
     return found
+
+
+def recovery_device(user: Any) -> RecoveryCodeDevice | None:
+    return RecoveryCodeDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def recovery_codes_left(user: Any) -> int | None:
+    """How many unused recovery codes the user has; None when they never had any."""
+    device = recovery_device(user)
+    return None if device is None else device.codes.filter(used_at__isnull=True).count()

@@ -264,38 +264,3 @@ def review_break_glass(*, acting_user: Any, grant: BreakGlassGrant, note: str) -
         grant.reviewed_at = timezone.now()
         grant.review_note = note.strip()
         return _update(acting_user, grant.organization, grant, before)
-
-
-def confirm_totp_device(*, user: Any, device: Any, token: str) -> bool:
-    """Confirm an enrolment with a code from the authenticator; audited, key redacted."""
-    with transaction.atomic():
-        if not device.verify_token(token):
-            return False
-        before = snapshot(device)
-        device.confirmed = True
-        device.save()
-        # the other unconfirmed devices of the user are abandoned enrolments
-        type(device).objects.filter(user=user, confirmed=False).exclude(pk=device.pk).delete()
-        record_change(
-            actor=user,
-            organization=None,
-            instance_or_entity=device,
-            action="update",
-            before=before,
-            after=snapshot(device),
-        )
-        return True
-
-
-def start_totp_enrolment(*, user: Any) -> Any:
-    """The user's unconfirmed TOTP device (a new random key), created on first call.
-
-    Not audited: an unconfirmed device authenticates nothing; the confirmation is.
-    """
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    with transaction.atomic():
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-        if device is None:
-            device = TOTPDevice.objects.create(user=user, name="careloop", confirmed=False)
-        return device

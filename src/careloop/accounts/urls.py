@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("mfa/", auth_views.mfa, name="mfa"),
+    path("recovery-codes/", auth_views.recovery_codes, name="recovery_codes"),
     path("reauth/", auth_views.reauth, name="reauth"),
     path("break-glass/", views.break_glass, name="break_glass"),
     path("break-glass/review/", views.break_glass_review, name="break_glass_review"),

@@ -5,6 +5,8 @@ Variables:
   DATABASE_URL         e.g. postgres://postgres@127.0.0.1:5432/test; SQLite when unset
   CARELOOP_ENV         "development" (default) or "production"
   CARELOOP_SECRET_KEY  required in production
+  CARELOOP_FIELD_KEY   Fernet key(s) for secrets at rest (TOTP keys), newest first, comma-
+                       separated; required in production (development: derived from SECRET_KEY)
   CARELOOP_DEBUG       "1" to enable debug pages (refused in production)
   CARELOOP_ALLOWED_HOSTS comma-separated
   CARELOOP_TLS         "1" when served over TLS: secure cookies, HSTS
@@ -16,6 +18,8 @@ Variables:
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -41,6 +45,30 @@ if PRODUCTION:
         )
     if DEBUG:
         raise ImproperlyConfigured("CARELOOP_DEBUG must not be on in production")
+
+# Secrets at rest (SEC-012; decision 0010): TOTP keys are Fernet-encrypted with these keys.
+FIELD_ENCRYPTION_KEYS = [
+    k.strip() for k in os.environ.get("CARELOOP_FIELD_KEY", "").split(",") if k.strip()
+]
+if not FIELD_ENCRYPTION_KEYS:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "CARELOOP_FIELD_KEY must be set in production (a Fernet key: "
+            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
+        )
+    FIELD_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(
+            hashlib.sha256(f"careloop-field-key:{SECRET_KEY}".encode()).digest()
+        ).decode()
+    ]
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        if len(base64.urlsafe_b64decode(_key.encode())) != 32:
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(
+            "CARELOOP_FIELD_KEY holds a value that is not a Fernet key (32 url-safe base64 bytes)"
+        ) from None
 
 ALLOWED_HOSTS = [
     h.strip()

@@ -16,9 +16,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from careloop.accounts.models import Membership, Organization, Role
+from careloop.accounts.models import Membership, Organization, Role, TOTPDevice
 
 DEMO_PASSWORD = "careloop-demo-2026"
 DEMO_USERS = [
