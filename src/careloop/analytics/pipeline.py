@@ -6,6 +6,10 @@ not one of its own CTEs); the ones that are other marts order the run (a topolog
 name, so the order is the same on every machine). The others must be inputs: snapshot tables
 (``snapshot.SNAPSHOT_TABLES``) or reference tables (``reference.reference_tables``).
 
+A **step** is a pipeline node computed in Python on the engine's tables (``STEPS``): it reads
+named tables and returns Arrow tables that the engine registers, in the same order as the marts.
+The one step is CMS-HCC scoring (``hcc/step.py``, docs/decisions/0010-hcc-in-the-pipeline.md).
+
 Each run writes ``<out>/<mart>.parquet`` and ``<out>/manifest.json``: run id, as-of date, engine,
 the input hash of the snapshot files, value-set and rule versions, configuration, and per mart its
 rows, seconds, dependencies and the SHA-256 of its SQL.
@@ -26,11 +30,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
 from careloop.analytics.chronic_conditions import VALUE_SET_VERSION
 from careloop.analytics.engine import Engine
+from careloop.analytics.hcc.step import HCC_INPUTS, HCC_OUTPUTS, run_hcc_step
 from careloop.analytics.reference import (
     CHARLSON_VERSION,
     RULES_VERSION,
@@ -39,7 +45,16 @@ from careloop.analytics.reference import (
 )
 from careloop.analytics.snapshot import input_hash
 
-__all__ = ["MARTS_DIR", "Mart", "RunManifest", "load_marts", "mart_order", "run_marts"]
+__all__ = [
+    "MARTS_DIR",
+    "STEPS",
+    "Mart",
+    "RunManifest",
+    "Step",
+    "load_marts",
+    "mart_order",
+    "run_marts",
+]
 
 MARTS_DIR = Path(__file__).resolve().parent / "marts"
 
@@ -54,6 +69,26 @@ class Mart:
     @property
     def sql_sha256(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Step:
+    """A node computed in Python: reads ``reads`` from the engine, returns ``outputs``."""
+
+    name: str
+    reads: frozenset[str]
+    outputs: tuple[str, ...]
+    run: Callable[[Engine, date, AnalyticsConfig], dict[str, pa.Table]]
+    version: str
+
+    @property
+    def sql_sha256(self) -> str:  # the manifest's fingerprint of the node
+        return hashlib.sha256(self.version.encode()).hexdigest()
+
+
+STEPS: tuple[Step, ...] = (
+    Step("hcc", HCC_INPUTS, HCC_OUTPUTS, run_hcc_step, "careloop.analytics.hcc.step V28 1"),
+)
 
 
 def table_references(sql: str) -> frozenset[str]:
@@ -76,7 +111,9 @@ def load_marts(directory: Path = MARTS_DIR) -> dict[str, Mart]:
     return dict(_load(directory.resolve()))
 
 
-def mart_order(marts: dict[str, Mart], wanted: Iterable[str] | None = None) -> list[str]:
+def mart_order(
+    marts: dict[str, Mart] | dict[str, Mart | Step], wanted: Iterable[str] | None = None
+) -> list[str]:
     """Marts in dependency order (Kahn's algorithm, ties by name); ``wanted`` and what they need."""
     needed: set[str] = set()
     stack = list(wanted) if wanted is not None else list(marts)
@@ -132,6 +169,7 @@ class RunManifest:
     snapshot_rows: dict[str, int]
     marts: list[MartTiming]
     seconds: float
+    steps: list[MartTiming] = dataclasses.field(default_factory=list)  # one per step output
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=False) + "\n"
@@ -151,6 +189,7 @@ def run_marts(
     marts_dir: Path = MARTS_DIR,
     progress: Progress | None = None,
     snapshot_rows: dict[str, int] | None = None,
+    steps: tuple[Step, ...] = STEPS,
 ) -> RunManifest:
     """Register the snapshot and reference tables, run the marts in order, write results.
 
@@ -162,7 +201,8 @@ def run_marts(
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     marts = load_marts(marts_dir)
-    order = mart_order(marts, wanted)
+    nodes: dict[str, Mart | Step] = {**marts, **{o: s for s in steps for o in s.outputs}}
+    order = mart_order(nodes, wanted)
     files = {p.stem: p for p in sorted(snapshot_dir.glob("*.parquet"))}
     for name, path in files.items():
         engine.register_parquet(name, path)
@@ -170,13 +210,18 @@ def run_marts(
         engine.register_arrow(name, table)
     available = set(files) | set(reference_tables(as_of, cfg))
     timings: list[MartTiming] = []
+    step_timings: list[MartTiming] = []
     for i, name in enumerate(order):
-        mart = marts[name]
-        missing = sorted(t for t in mart.reads if t not in marts and t not in available)
+        mart = nodes[name]
+        missing = sorted(t for t in mart.reads if t not in nodes and t not in available)
         if missing:
             raise ValueError(f"mart {name} reads unknown tables: {', '.join(missing)}")
         if progress:
             progress(name, i, len(order))
+        if isinstance(mart, Step):
+            if not any(t.name == name for t in step_timings):
+                step_timings.extend(_run_step(engine, mart, as_of, cfg, out))
+            continue
         t0 = time.perf_counter()
         rows = engine.create_table(name, mart.sql)
         if out is not None:
@@ -187,7 +232,7 @@ def run_marts(
                 name,
                 rows,
                 round(time.perf_counter() - t0, 4),
-                sorted(d for d in mart.reads if d in marts),
+                sorted(d for d in mart.reads if d in nodes),
                 mart.sql_sha256,
             )
         )
@@ -204,10 +249,30 @@ def run_marts(
         snapshot_rows=dict(snapshot_rows or {}),
         marts=timings,
         seconds=round(time.perf_counter() - started, 4),
+        steps=step_timings,
     )
     if out is not None:
         (out / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     return manifest
+
+
+def _run_step(
+    engine: Engine, step: Step, as_of: date, cfg: AnalyticsConfig, out: Path | None
+) -> list[MartTiming]:
+    """Run a step once and register every output table it returns."""
+    t0 = time.perf_counter()
+    tables = step.run(engine, as_of, cfg)
+    seconds = round(time.perf_counter() - t0, 4)
+    timings = []
+    for name in step.outputs:
+        engine.register_arrow(name, tables[name])
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            engine.write_parquet(name, out / f"{name}.parquet")
+        timings.append(
+            MartTiming(name, tables[name].num_rows, seconds, sorted(step.reads), step.sql_sha256)
+        )
+    return timings
 
 
 def _config_json(cfg: AnalyticsConfig) -> dict[str, Any]:

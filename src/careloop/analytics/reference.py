@@ -13,6 +13,8 @@ Built in Python at run time from the project's one definition of each rule, neve
 - ``params``: one row with the as-of date, its windows and the CONFIG switches: marts join it,
   no value is ever formatted into SQL text;
 - ``accepted_payer``, ``billing_practitioner``, ``qualifying_visit_code`` (CCM-002, CCM-020).
+- the risk tables of ``risk_reference`` (§5.1-§5.4: Charlson Quan codes and weights, the HCC
+  risk-adjustment-eligible procedures) and the HCC and tier parameters in ``params``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from careloop.analytics.chronic_conditions import (
     VALUE_SET_VERSION,
     parse_icd10_entry,
 )
+from careloop.analytics.risk_reference import risk_params, risk_reference_tables
 
 __all__ = ["RULES_VERSION", "AnalyticsConfig", "reference_tables", "years_before"]
 
@@ -95,6 +98,25 @@ class AnalyticsConfig:
     lace_urgent_counts: bool = False
     # §8 care gaps: overrides of rules/care_gaps.toml [config] (e.g. colorectal_age_rule)
     care_gaps: dict[str, Any] = field(default_factory=dict)
+    # §5.1 CMS-HCC V28. Payment year: None = year(as_of) + 1; the data year is the calendar year
+    # before it (HCC-003). HCC-006 normalization factor (CONFIG, default 1.0).
+    hcc_payment_year: int | None = None
+    hcc_normalization_factor: float = 1.0
+    # §5.3 super-utilizers over the 12 months before the as-of date (CONFIG defaults)
+    su_admissions: int = 3  # SU-001
+    su_ed_visits: int = 4  # SU-002
+    su_readmissions: int = 2  # SU-003
+    su_combined_admissions: int = 2  # SU-004 (with su_combined_ed_visits)
+    su_combined_ed_visits: int = 2
+    su_cost_top_fraction: float = 0.05  # SU-005: top 5% of the organization's patients
+    # §5.4 risk tiers (CONFIG defaults)
+    tier_very_high_hcc: float = 3.0  # TIER-001 normalized HCC
+    tier_very_high_lace: int = 10  # TIER-001 LACE on a discharge in the last 30 days
+    tier_high_hcc: float = 1.5  # TIER-002
+    tier_high_admissions: int = 1  # TIER-002 inpatient admissions in 12 months
+    tier_high_hospital: int = 7  # TIER-002 HOSPITAL score
+    tier_rising_hcc: float = 1.0  # TIER-003
+    tier_rising_conditions: int = 2  # TIER-003 chronic conditions (with an open care gap)
 
 
 def years_before(day: date, years: int) -> date:
@@ -234,10 +256,12 @@ def reference_tables(as_of: date, config: AnalyticsConfig | None = None) -> dict
         "lace_los_inclusive": cfg.lace_los_inclusive,
         "lace_urgent_counts": cfg.lace_urgent_counts,
         "any_practitioner_bills": not cfg.billing_practitioner_npis,
+        **risk_params(as_of, cfg),
         "value_set_version": VALUE_SET_VERSION,
         "rules_version": RULES_VERSION,
     }
     return {
+        **risk_reference_tables(as_of, cfg),
         **care_gap_reference(as_of, cfg),
         "params": pa.Table.from_pylist([params]),
         "valueset_icd10": _table(
