@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
+
 from careloop.billing.engine.context import Context, Outcome, plural
 from careloop.billing.engine.model import Line, Reason
 
 # FQ-001: the RPM part of G0511 is RPM management; device and set-up codes are folded into it.
 _RPM_MANAGEMENT_PERFORMER = "staff_or_practitioner"
+_NO_CODES: frozenset[str] = frozenset()
 
 
 def _drop(outcome: Outcome, codes: frozenset[str], reason: Reason) -> None:
@@ -30,26 +34,34 @@ def apply_exclusions(ctx: Context, outcomes: list[Outcome]) -> None:
     billed = [o for o in outcomes if o.lines]
     if not billed:
         return
-    others = (
-        {c.code for c in ctx.pm.other_codes if c.same_practitioner} if ctx.pm.other_codes else set()
-    )  # only same-practitioner codes trigger the exclusions
-    if not others and len(billed) < 2:
-        return
-    codes = {line.code for o in billed for line in o.lines}
-    # The enforced rows (EXC-009..011 are allowed combinations, left out by the plan) that
-    # touch a billed code, in the file's order; drops only remove codes, so no other row
-    # can start to apply.
+    other_codes = ctx.pm.other_codes
+    # only same-practitioner codes trigger the exclusions
+    others = {c.code for c in other_codes if c.same_practitioner} if other_codes else _NO_CODES
     plan = ctx.plan
-    by_code = plan.exclusions_by_code
-    candidates: set[int] = set()
-    for code in codes:
-        found = by_code.get(code)
-        if found is not None:
-            candidates.update(found)
+    first_codes = frozenset([line.code for o in billed for line in o.lines])
+    codes: AbstractSet[str] = first_codes
+    candidates: Sequence[int]
+    if not others:
+        if len(billed) < 2:
+            return
+        # Between this month's programs only: the rows with a billed code on both sides
+        # (drops only remove codes, so no other row can start to apply).
+        candidates = plan.rows_between(first_codes)
+    else:
+        # The enforced rows (EXC-009..011 are allowed combinations, left out by the plan)
+        # that touch a billed code, in the file's order; drops only remove codes, so no
+        # other row can start to apply.
+        by_code = plan.exclusions_by_code
+        touched: set[int] = set()
+        for code in first_codes:
+            found = by_code.get(code)
+            if found is not None:
+                touched.update(found)
+        candidates = sorted(touched)
     if not candidates:
         return
     exclusions = plan.exclusions
-    for index in sorted(candidates):
+    for index in candidates:
         rule, what, a, b = exclusions[index]
         has_a, has_b = not a.isdisjoint(codes), not b.isdisjoint(codes)
         if others and (has_a or has_b):

@@ -5,15 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from careloop.billing.engine.conditions import chronic_conditions
-from careloop.billing.engine.model import (
-    Line,
-    Month,
-    PatientMonth,
-    Reason,
-    first_day_minus_months,
-)
+from careloop.billing.engine.model import Line, Month, PatientMonth, Reason
 from careloop.billing.engine.plan import Plan
 from careloop.billing.rules import Rules, Settings
+from careloop.core.months import month_index
 
 
 def ordinal(n: int) -> str:
@@ -246,10 +241,11 @@ def prerequisites(ctx: Context, program: str) -> list[Reason]:
                 )
     if rule.initiating_visit:
         seen = patient.seen_by_billing_practitioner_on
-        # CCM-021: tested once, against the program's start (its consent date)
+        # CCM-021: tested once, against the program's start (its consent date): the visit is
+        # in the `window` months before the start's month, or later
         window = rule.window
         start = consent if consent is not None and consent <= month.last_day else month.first_day
-        if seen is None or seen > month.last_day or seen < first_day_minus_months(start, window):
+        if seen is None or seen > month.last_day or month_index(seen) < month_index(start) - window:
             last = seen.isoformat() if seen is not None else "never"
             reasons.append(
                 Reason(
@@ -258,7 +254,9 @@ def prerequisites(ctx: Context, program: str) -> list[Reason]:
                 )
             )
         every = plan.every
-        if every and (seen is None or seen < month.minus_months(plan.every_back)):  # CCM-023
+        if every and (  # CCM-023: a visit in this month or the `every - 1` before it
+            seen is None or month_index(seen) < month_index(month.first_day) - plan.every_back
+        ):
             reasons.append(
                 Reason(
                     "CCM-023",

@@ -6,13 +6,14 @@ Field names follow the scenario schema of `careloop billing explain`
 
 from __future__ import annotations
 
-import calendar
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
+
+from careloop.core.months import first_day_minus_months, last_day_of_month, month_key
 
 Program = Literal["CCM", "PCM", "BHI", "RPM", "APCM", "TCM"]
 Role = Literal["clinical_staff", "billing_practitioner"]
@@ -62,11 +63,14 @@ class Month:
     @staticmethod
     @functools.cache
     def of(year: int, month: int) -> Month:
-        last = calendar.monthrange(year, month)[1]
         first = date(year, month, 1)
-        key = f"{year:04d}-{month:02d}"
         return Month(
-            year, month, first, date(year, month, last), key, first_day_minus_months(first, 11)
+            year,
+            month,
+            first,
+            last_day_of_month(year, month),
+            month_key(year, month),
+            first_day_minus_months(first, 11),
         )
 
     def minus_months(self, n: int) -> date:
@@ -75,21 +79,6 @@ class Month:
 
     def __str__(self) -> str:
         return self.key
-
-
-_window_starts: dict[tuple[date, int], date] = {}
-
-
-def first_day_minus_months(day: date, n: int) -> date:
-    """The first day of `day`'s month, n months earlier (CCM-021's window start)."""
-    key = (day, n)
-    found = _window_starts.get(key)
-    if found is None:
-        index = day.year * 12 + day.month - 1 - n
-        found = date(index // 12, index % 12 + 1, 1)
-        if len(_window_starts) < 1 << 16:
-            _window_starts[key] = found
-    return found
 
 
 @dataclass(frozen=True, slots=True)

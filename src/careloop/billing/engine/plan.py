@@ -15,6 +15,7 @@ from careloop.billing.rules import CodeRule, Rules, Settings
 SeriesPlan = tuple[int, int, str, int, int, int]
 # (rule, what, side a, side b)
 ExclusionPlan = tuple[str, str, frozenset[str], frozenset[str]]
+_MAX_CODE_SETS = 4096
 
 
 class ProgramPlan:
@@ -64,6 +65,7 @@ class Plan:
         "series",
         "exclusions",
         "exclusions_by_code",
+        "between",
         "apcm_levels",
         "tcm_options",
         "tcm_widest",
@@ -119,6 +121,7 @@ class Plan:
             exclusions.append((exclusion.rule, exclusion.what, exclusion.a, b))
         self.exclusions = tuple(exclusions)
         self.exclusions_by_code = {code: tuple(found) for code, found in by_code.items()}
+        self.between: dict[frozenset[str], tuple[int, ...]] = {}  # see rows_between
         # BILL-008: the highest level whose criteria are met; ties keep the file's order
         # (sort(reverse=True) is stable)
         levels = [rule for rule in codes.values() if rule.program == "APCM"]
@@ -141,6 +144,21 @@ class Plan:
         self.g0511_cap = g0511.cap(settings) if g0511 is not None else 0  # FQ-002
         self.g0511_services = frozenset(g0511.services) if g0511 is not None else frozenset()
         self.g0511_last = settings.g0511_last_service_month  # FQ-003
+
+    def rows_between(self, codes: frozenset[str]) -> tuple[int, ...]:
+        """The enforced exclusion rows with a code of `codes` on both sides, in the file's
+        order (§1.9 between two of a month's programs); remembered per code set (few)."""
+        found = self.between.get(codes)
+        if found is None:
+            found = tuple(
+                index
+                for index, (_, _, a, b) in enumerate(self.exclusions)
+                if not a.isdisjoint(codes) and not b.isdisjoint(codes)
+            )
+            if len(self.between) >= _MAX_CODE_SETS:
+                self.between.clear()
+            self.between[codes] = found
+        return found
 
     def payment(self, option: list[tuple[str, int]]) -> int:
         codes = self.codes

@@ -29,9 +29,11 @@ def _start(ctx: Context, program: str) -> tuple[Outcome, Minutes]:
         outcome.notes.extend(uncounted_notes(program, minutes))
     plan = ctx.plan
     if not plan.every and plan.programs[program].initiating_visit:  # CCM-023 (visit_note)
-        note = visit_note(ctx, program)
-        if note is not None and not (reasons and any(r.rule == "CCM-021" for r in reasons)):
-            outcome.notes.append(note)
+        seen = ctx.pm.patient.seen_by_billing_practitioner_on
+        if seen is not None and seen < ctx.month.year_before:  # visit_note's case, first
+            note = visit_note(ctx, program)
+            if note is not None and not (reasons and any(r.rule == "CCM-021" for r in reasons)):
+                outcome.notes.append(note)
     return outcome, minutes
 
 

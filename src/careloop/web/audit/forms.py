@@ -55,10 +55,3 @@ def last_month(today: dt.date) -> tuple[dt.date, dt.date]:
     """The first and last day of the calendar month before `today`'s."""
     end = today.replace(day=1) - dt.timedelta(days=1)
     return end.replace(day=1), end
-
-
-def years_before(today: dt.date, years: int) -> dt.date:
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - years, day=28)

@@ -22,9 +22,10 @@ from django.views.decorators.http import require_GET
 
 from careloop.accounts.decorators import require_recent_auth
 from careloop.audit.services import record_access
+from careloop.core.months import years_before
 
 from . import selectors
-from .forms import AuditFilterForm, DateRangeForm, last_month, years_before
+from .forms import AuditFilterForm, DateRangeForm, last_month
 from .selectors import AuditFilter, AuditRow
 
 PAGE_SIZE = 50
