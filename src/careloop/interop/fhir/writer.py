@@ -164,6 +164,13 @@ class Writer:
 
         Raises UnresolvedReference when a required patient reference does not resolve.
         """
+        if connection.vendor == "postgresql":
+            # An import commits a transaction per bundle or chunk; waiting for each WAL flush
+            # was a third of the run. Off for these transactions only: a crash can lose the
+            # last chunks committed (never corrupt anything), and re-running the import, which
+            # is idempotent, stores them (docs/decisions/0001-fhir-import-write-path.md).
+            with connection.cursor() as cur:
+                cur.execute("SET LOCAL synchronous_commit TO OFF")
         by_model: dict[str, list[tuple[Row, str]]] = {}
         for row, h in zip(rows, hashes, strict=True):
             by_model.setdefault(row.model, []).append((row, h))

@@ -39,6 +39,17 @@ class MapContext:
 
     def ref(self, obj: Any, path: str, types: tuple[str, ...], required: bool = False) -> str:
         """Normalize a Reference to a key; "" when absent, contained or only a display."""
+        if type(obj) is dict:
+            # fast path, most references: a plain relative "Type/id"
+            value = obj.get("reference")
+            if type(value) is str and ":" not in value and "?" not in value and value[:1] != "#":
+                rtype, sep, rid = value.partition("/")
+                if sep and rid and "/" not in rid:
+                    if types and rtype not in types:
+                        raise MappingError(
+                            path, f"reference {value!r} must point to {' or '.join(types)}"
+                        )
+                    return value
         if obj is None or (isinstance(obj, dict) and "reference" not in obj):
             if required:
                 raise MappingError(path, "required reference is missing")
@@ -87,16 +98,14 @@ class MapContext:
             raise MappingError(f"{path}.coding", "expected a list of Codings")
         all_codes: list[list[str]] = []
         for i, c in enumerate(codings):
-            if not isinstance(c, dict):
+            if type(c) is not dict:
                 raise MappingError(f"{path}.coding[{i}]", "expected a Coding object")
             system = c.get("system") or ""
             code = c.get("code") or ""
-            if not isinstance(code, str):
+            if type(code) is not str:
                 raise MappingError(f"{path}.coding[{i}].code", "code must be a string")
-            if check and code:
-                problem = check_code(system, code)
-                if problem:
-                    self.warn(f"{path}.coding[{i}]", problem)
+            if check and code and (problem := check_code(system, code)):
+                self.warn(f"{path}.coding[{i}]", problem)
             all_codes.append([system, code, c.get("display") or ""])
         if not all_codes:
             return "", "", (concept.get("text") or "")[:300], []
