@@ -8,7 +8,7 @@ name, so the order is the same on every machine). The others must be inputs: sna
 
 A **step** is a pipeline node computed in Python on the engine's tables (``STEPS``): it reads
 named tables and returns Arrow tables that the engine registers, in the same order as the marts.
-The one step is CMS-HCC scoring (``hcc/step.py``, docs/decisions/0010-hcc-in-the-pipeline.md).
+The one step is CMS-HCC scoring (``hcc/step.py``, docs/decisions/0011-risk-marts-and-hcc-step.md).
 
 Each run writes ``<out>/<mart>.parquet`` and ``<out>/manifest.json``: run id, as-of date, engine,
 the input hash of the snapshot files, value-set and rule versions, configuration, and per mart its

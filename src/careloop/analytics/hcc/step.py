@@ -1,5 +1,5 @@
 """CMS-HCC in the analytics pipeline: the step between the SQL marts ``hcc_member`` /
-``hcc_diagnosis`` and ``hcc_score`` / ``hcc_driver`` (docs/decisions/0010-hcc-in-the-pipeline.md).
+``hcc_diagnosis`` and ``hcc_score`` / ``hcc_driver`` (docs/decisions/0011-risk-marts-and-hcc-step.md).
 
 The scorer is DuckDB SQL (``score.py``) and does not transpile to Spark, so the pipeline runs it as
 a step on either engine: it reads the two input marts from the engine as Arrow tables, scores them
@@ -114,18 +114,35 @@ def run_hcc_step(engine: Engine, as_of: date, cfg: AnalyticsConfig) -> dict[str,
     load_tables(MODEL, tables_year)  # fail early on a missing table
     con = duckdb.connect()
     try:
-        con.register("_step_member", engine.read_table("hcc_member"))
-        con.register("_step_dx", engine.read_table("hcc_diagnosis"))
-        members = con.sql(
-            f"SELECT {', '.join(MEMBER_COLUMNS)} FROM _step_member ORDER BY patient_id"
-        ).to_arrow_table()
+        # only the columns the scorer needs leave the engine (on Spark: collected to the driver)
+        members = engine.run_sql(
+            f"SELECT {', '.join(MEMBER_COLUMNS)} FROM hcc_member ORDER BY patient_id"
+        )
+        con.register(
+            "_step_dx",
+            engine.run_sql(
+                "SELECT patient_id, icd10, max(CASE WHEN acceptable THEN 1 ELSE 0 END) = 1"
+                " AS acceptable FROM hcc_diagnosis GROUP BY patient_id, icd10"
+            ),
+        )
         accepted = con.sql(
-            "SELECT DISTINCT patient_id, icd10 FROM _step_dx WHERE acceptable"
+            "SELECT patient_id, icd10 FROM _step_dx WHERE acceptable"
         ).to_arrow_table()
-        with_problems = con.sql("SELECT DISTINCT patient_id, icd10 FROM _step_dx").to_arrow_table()
         scores = score_members(members, accepted, model=MODEL, payment_year=tables_year)
         terms = score_terms(members, accepted, model=MODEL, payment_year=tables_year)
-        possible = score_terms(members, with_problems, model=MODEL, payment_year=tables_year)
+        # suspects: rescore with the problem list only the members that have a code there alone
+        con.register("_step_member", members)
+        with_problems = con.sql(
+            "SELECT patient_id, icd10 FROM _step_dx WHERE patient_id IN"
+            " (SELECT patient_id FROM _step_dx WHERE NOT acceptable)"
+        ).to_arrow_table()
+        problem_members = con.sql(
+            "SELECT * FROM _step_member WHERE patient_id IN"
+            " (SELECT patient_id FROM _step_dx WHERE NOT acceptable)"
+        ).to_arrow_table()
+        possible = score_terms(
+            problem_members, with_problems, model=MODEL, payment_year=tables_year
+        )
         con.register("_step_scores", scores)
         con.register("_step_terms", terms)
         con.register("_step_possible", possible)
