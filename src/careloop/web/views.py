@@ -11,6 +11,7 @@ from careloop.accounts import policies
 from careloop.audit.services import record_access
 from careloop.clinical import selectors
 from careloop.interop.models import ImportRun
+from careloop.population.panels import chart_panels
 
 from .charts import trend_svg
 
@@ -68,7 +69,15 @@ def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
     charts = {name: trend_svg(name, obs) for name, obs in chart.vitals.items() if obs}
     return render(
-        request, "web/chart.html", {"chart": chart, "p": chart.patient, "trend_charts": charts}
+        request,
+        "web/chart.html",
+        {
+            "chart": chart,
+            "p": chart.patient,
+            "trend_charts": charts,
+            # why eligible, risk, care gaps: the latest analytics run's finding (issue 4)
+            "population": chart_panels(request.user, chart.patient.pk, request.session),
+        },
     )
 
 
