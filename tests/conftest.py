@@ -115,19 +115,9 @@ def patient_b(org_b):
 @pytest.fixture
 def login(client):
     """Sign a user in, as if they had just entered their password (fresh for re-auth)."""
+    from support.auth import signed_in_now
 
-    def _login(user):
-        import time
-
-        from careloop.accounts.decorators import AUTH_AT
-
-        client.force_login(user)
-        session = client.session
-        session[AUTH_AT] = time.time()
-        session.save()
-        return client
-
-    return _login
+    return lambda user: signed_in_now(user, client)
 
 
 # --- accounts (issue 3): an organization that requires MFA, and its care manager -----------

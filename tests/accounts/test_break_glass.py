@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from careloop.accounts import services
+from careloop.accounts import care_teams, services
 from careloop.accounts.models import BreakGlassGrant
 from careloop.audit.models import AccessEvent, ChangeEvent
 
@@ -41,7 +41,7 @@ def test_care_team_scoping_hides_other_patients_of_the_organization(
 
 
 def test_assigned_care_manager_sees_the_patient(login, care_team_org, cm_a, admin, patient_a):
-    services.assign_care_team(
+    care_teams.assign_care_team(
         acting_user=admin,
         patient=patient_a,
         user=cm_a,

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from careloop.accounts import policies, selectors, services
+from careloop.accounts import care_teams, credentials, policies, selectors, services
 from careloop.accounts.models import CareTeamAssignment, Membership
 from careloop.audit.models import ChangeEvent
 
@@ -17,8 +17,9 @@ TODAY = dt.date.today()
 
 
 def _credential(admin, user, days, number):
-    return services.add_credential(
+    return credentials.add_credential(
         acting_user=admin,
+        organization=admin.memberships.get().organization,
         user=user,
         kind="license",
         number=number,
@@ -28,13 +29,27 @@ def _credential(admin, user, days, number):
     )
 
 
+def _admin_of(org):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(f"admin-{org.slug}", password="x" * 16)
+    Membership.objects.create(user=user, organization=org, role="program_admin")
+    return user
+
+
 def test_credentials_expiring(org_a, org_b, admin, cm_a, cm_b):
     soon = _credential(admin, cm_a, 30, "RN-1")
     _credential(admin, cm_a, 200, "RN-2")
     expired = _credential(admin, cm_a, -3, "RN-0")
-    _credential(admin, cm_b, 10, "RN-B")
-    services.add_credential(
-        acting_user=admin, user=cm_a, kind="ccm", number="CCM-77", issuer="CCMC", expires_on=None
+    _credential(_admin_of(org_b), cm_b, 10, "RN-B")
+    credentials.add_credential(
+        acting_user=admin,
+        organization=org_a,
+        user=cm_a,
+        kind="ccm",
+        number="CCM-77",
+        issuer="CCMC",
+        expires_on=None,
     )
     assert list(selectors.credentials_expiring(org_a, within_days=60)) == [expired, soon]
     assert [c.number for c in selectors.credentials_expiring(org_a, within_days=365)] == [
@@ -84,7 +99,7 @@ def test_several_organizations_and_the_switch(login, org_a, org_b, cm_a, patient
 
 
 def test_assign_care_team(org_a, org_b, admin, cm_a, cm_b, auditor, patient_a):
-    a = services.assign_care_team(
+    a = care_teams.assign_care_team(
         acting_user=admin, patient=patient_a, user=cm_a, role="primary_care_manager", start=TODAY
     )
     assert a.organization == org_a
@@ -94,7 +109,7 @@ def test_assign_care_team(org_a, org_b, admin, cm_a, cm_b, auditor, patient_a):
     assert list(policies.care_team_patient_ids(cm_a, org_a)) == [{"patient_id": patient_a.pk}]
     # somebody of another organization, a role the person does not hold, a non-administrator
     with pytest.raises(ValidationError):
-        services.assign_care_team(
+        care_teams.assign_care_team(
             acting_user=admin,
             patient=patient_a,
             user=cm_b,
@@ -102,7 +117,7 @@ def test_assign_care_team(org_a, org_b, admin, cm_a, cm_b, auditor, patient_a):
             start=TODAY,
         )
     with pytest.raises(ValidationError):
-        services.assign_care_team(
+        care_teams.assign_care_team(
             acting_user=admin,
             patient=patient_a,
             user=cm_a,
@@ -110,10 +125,10 @@ def test_assign_care_team(org_a, org_b, admin, cm_a, cm_b, auditor, patient_a):
             start=TODAY,
         )
     with pytest.raises(PermissionDenied):
-        services.assign_care_team(
+        care_teams.assign_care_team(
             acting_user=auditor, patient=patient_a, user=cm_a, role="case_manager", start=TODAY
         )
-    ended = services.end_care_team_assignment(acting_user=admin, assignment=a, end=TODAY)
+    ended = care_teams.end_care_team_assignment(acting_user=admin, assignment=a, end=TODAY)
     assert ended.end == TODAY
     assert CareTeamAssignment.objects.count() == 1
     tomorrow = TODAY + dt.timedelta(days=1)
@@ -124,7 +139,7 @@ def test_caseload_selector(rf, org_a, admin, cm_a, patient_a):
     from careloop.clinical.selectors import caseload
 
     assert not caseload(cm_a).exists()
-    services.assign_care_team(
+    care_teams.assign_care_team(
         acting_user=admin, patient=patient_a, user=cm_a, role="primary_care_manager", start=TODAY
     )
     assert list(caseload(cm_a)) == [patient_a]

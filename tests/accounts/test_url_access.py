@@ -22,6 +22,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from support.auth import signed_in_now
+
 pytestmark = pytest.mark.django_db
 
 GUESSED_ID = 987654
@@ -73,6 +75,16 @@ ROUTES: dict[str, Route] = {
         post_only=True,
         post={"role": "program_admin"},
     ),
+    "accounts:care_teams": Route(owner="admin"),
+    "accounts:care_team_patient": Route(kwargs={"patient_id": "patient"}, owner="admin"),
+    "accounts:care_team_end": Route(
+        kwargs={"assignment_id": "assignment"},
+        owner="admin",
+        post_only=True,
+        post={"end": "2024-06-30"},
+    ),
+    "accounts:credentials": Route(owner="admin"),
+    "accounts:credential_edit": Route(kwargs={"credential_id": "credential"}, owner="admin"),
     # audit screens (audit/urls.py)
     "audit:log": Route(owner="auditor"),
     "audit:export": Route(owner="auditor"),
@@ -127,11 +139,11 @@ def test_every_url_pattern_is_in_the_table():
 
 
 def _objects(org, patient, manager, admin_user):
-    from careloop.accounts import services
+    from careloop.accounts import care_teams, credentials
     from careloop.accounts.models import BreakGlassGrant, Membership
     from careloop.interop.models import ImportRun
 
-    services.assign_care_team(
+    assignment = care_teams.assign_care_team(
         acting_user=admin_user,
         patient=patient,
         user=manager,
@@ -148,7 +160,18 @@ def _objects(org, patient, manager, admin_user):
         expires_at=now - dt.timedelta(minutes=1),
     )
     run = ImportRun.objects.create(organization=org, kind="fhir", source_system="test")
+    credential = credentials.add_credential(
+        acting_user=admin_user,
+        organization=org,
+        user=manager,
+        kind="license",
+        number=f"RN-{org.slug}",
+        state="MA",
+        expires_on=dt.date(2030, 1, 31),
+    )
     return {
+        "assignment": assignment.pk,
+        "credential": credential.pk,
         "patient": patient.pk,
         "grant": grant.pk,
         "import_run": run.pk,
@@ -194,20 +217,6 @@ def _counts() -> dict[str, int]:
     }
 
 
-def _signed_in(user) -> Client:
-    """Signed in just now (so pages behind re-authentication, like exports, open)."""
-    import time
-
-    from careloop.accounts.decorators import AUTH_AT
-
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[AUTH_AT] = time.time()
-    session.save()
-    return client
-
-
 def _body(response) -> str:
     """The whole body, for plain and streamed responses (the registry CSV export streams)."""
     if response.streaming:
@@ -244,7 +253,7 @@ def test_owners_reach_every_page(world):
     for name, route in ROUTES.items():
         if route.owner is None:
             continue
-        client = _signed_in(world["users"][route.owner])
+        client = signed_in_now(world["users"][route.owner])
         url = _url(name, world["a"])
         if route.post_only:
             assert client.get(url).status_code == 405, name
@@ -260,7 +269,7 @@ def test_other_organization_gets_404_for_every_object(world):
     pages without ids never show A's patient."""
     a, b = world["a"], world["b"]
     for user, foreign in ((world["users"]["cm_b"], a), (world["users"]["cm_a"], b)):
-        client = _signed_in(user)
+        client = signed_in_now(user)
         for name, route in ROUTES.items():
             if route.public:
                 continue
@@ -281,7 +290,7 @@ def test_other_organization_gets_404_for_every_object(world):
 
 
 def test_auditor_cannot_write(world):
-    client = _signed_in(world["users"]["auditor"])
+    client = signed_in_now(world["users"]["auditor"])
     checked = 0
     for name, route in ROUTES.items():
         if route.self_service:

@@ -30,7 +30,6 @@ class RecoveryCodeForm(forms.Form):
                 "autocomplete": "off",
                 "autocapitalize": "none",
                 "spellcheck": "false",
-                "aria-describedby": "id_recovery_code-help",
             }
         ),
     )

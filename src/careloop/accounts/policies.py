@@ -80,6 +80,24 @@ def can_manage_members(user: Any, organization: Organization | None) -> bool:
     return bool(roles_in(user, organization) & MEMBER_ADMIN_ROLES)
 
 
+def can_manage_care_teams(user: Any, organization: Organization | None) -> bool:
+    """Assign people to patients' care teams and end assignments (SEC-002: care teams scope
+    worklists and, with `chart_access = care_team`, charts)."""
+    return bool(roles_in(user, organization) & MEMBER_ADMIN_ROLES)
+
+
+def can_manage_credentials(user: Any, organization: Organization | None) -> bool:
+    """List, add and correct the licences and certifications of the organization's people."""
+    return bool(roles_in(user, organization) & MEMBER_ADMIN_ROLES)
+
+
+def is_active_member(person: Any, organization: Organization | None) -> bool:
+    """The person holds an active membership of the organization (any role)."""
+    if organization is None:
+        return False
+    return Membership.objects.filter(user=person, organization=organization, active=True).exists()
+
+
 def can_review_break_glass(user: Any, organization: Organization | None) -> bool:
     """See the list of break-the-glass accesses (program administrators and auditors)."""
     return bool(roles_in(user, organization) & REVIEW_ROLES)

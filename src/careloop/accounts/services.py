@@ -1,4 +1,7 @@
-"""State changes of organizations, people, care teams and emergency access.
+"""State changes of organizations, memberships, staff profiles and emergency access.
+
+Care teams are in `care_teams.py`, credentials in `credentials.py`, second factors in
+`mfa_services.py`; they share `create_audited` / `update_audited` from here.
 
 Each function is one state change in one transaction that writes its audit event
 (architecture §2 rule 3; `record_change` from careloop.audit). Policy checks come first, each
@@ -20,21 +23,11 @@ from careloop.audit.services import record_access, record_change, snapshot
 from . import policies
 from .models import (
     BreakGlassGrant,
-    CareTeamAssignment,
-    CareTeamRole,
-    Credential,
     Membership,
     Organization,
     Role,
     StaffProfile,
 )
-
-# Which membership role a care-team role needs (SEC-002; medicare-rules §0).
-CARE_TEAM_ROLE_NEEDS = {
-    CareTeamRole.PRIMARY_CARE_MANAGER: {Role.CARE_MANAGER, Role.CASE_MANAGER},
-    CareTeamRole.CASE_MANAGER: {Role.CASE_MANAGER},
-    CareTeamRole.BILLING_PRACTITIONER: {Role.BILLING_PRACTITIONER},
-}
 
 
 @transaction.atomic
@@ -45,12 +38,12 @@ def get_or_create_organization(slug: str, name: str | None = None) -> Organizati
     return org
 
 
-def _require_admin(acting_user: Any, organization: Organization) -> None:
+def require_member_admin(acting_user: Any, organization: Organization) -> None:
     if not policies.can_manage_members(acting_user, organization):
         raise PermissionDenied("only a program administrator of the organization may do this")
 
 
-def _create(acting_user: Any, organization: Organization | None, instance: Any) -> Any:
+def create_audited(acting_user: Any, organization: Organization | None, instance: Any) -> Any:
     instance.full_clean()
     instance.save()
     record_change(
@@ -64,7 +57,7 @@ def _create(acting_user: Any, organization: Organization | None, instance: Any) 
     return instance
 
 
-def _update(
+def update_audited(
     acting_user: Any, organization: Organization | None, instance: Any, before: dict
 ) -> Any:
     """Save `instance` (changed since the `before` snapshot) and record the field changes."""
@@ -85,10 +78,10 @@ def add_membership(
     *, acting_user: Any, organization: Organization, user: Any, role: str, npi: str = ""
 ) -> Membership:
     with transaction.atomic():
-        _require_admin(acting_user, organization)
+        require_member_admin(acting_user, organization)
         if role == Role.BILLING_PRACTITIONER and not npi:
             raise ValidationError("a billing practitioner needs an NPI")
-        return _create(
+        return create_audited(
             acting_user,
             organization,
             Membership(user=user, organization=organization, role=role, npi=npi),
@@ -101,7 +94,7 @@ def change_role(
     """A role change (sensitive: its view needs a recent sign-in, SEC-010)."""
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
-        _require_admin(acting_user, membership.organization)
+        require_member_admin(acting_user, membership.organization)
         if role not in Role.values:
             raise ValidationError(f"unknown role {role!r}")
         if role == Role.BILLING_PRACTITIONER and not (npi or membership.npi):
@@ -115,7 +108,7 @@ def change_role(
         membership.role = role
         if npi:
             membership.npi = npi
-        return _update(acting_user, membership.organization, membership, before)
+        return update_audited(acting_user, membership.organization, membership, before)
 
 
 def set_staff_profile(
@@ -124,84 +117,12 @@ def set_staff_profile(
     with transaction.atomic():
         profile = StaffProfile.objects.select_for_update().filter(user=user).first()
         if profile is None:
-            return _create(
+            return create_audited(
                 acting_user, None, StaffProfile(user=user, staff_type=staff_type, title=title)
             )
         before = snapshot(profile)
         profile.staff_type, profile.title = staff_type, title
-        return _update(acting_user, None, profile, before)
-
-
-def add_credential(
-    *,
-    acting_user: Any,
-    user: Any,
-    kind: str,
-    number: str,
-    state: str = "",
-    issuer: str = "",
-    issued_on: dt.date | None = None,
-    expires_on: dt.date | None = None,
-) -> Credential:
-    with transaction.atomic():
-        return _create(
-            acting_user,
-            None,
-            Credential(
-                user=user,
-                kind=kind,
-                number=number,
-                state=state.upper(),
-                issuer=issuer,
-                issued_on=issued_on,
-                expires_on=expires_on,
-            ),
-        )
-
-
-def assign_care_team(
-    *,
-    acting_user: Any,
-    patient: Any,
-    user: Any,
-    role: str,
-    start: dt.date,
-    end: dt.date | None = None,
-) -> CareTeamAssignment:
-    """Put `user` on `patient`'s care team as `role` (a program administrator's action)."""
-    with transaction.atomic():
-        organization = patient.organization
-        _require_admin(acting_user, organization)
-        needs = CARE_TEAM_ROLE_NEEDS.get(role)
-        if needs is None:
-            raise ValidationError(f"unknown care-team role {role!r}")
-        if not policies.roles_in(user, organization) & needs:
-            raise ValidationError(
-                f"{user} has no {' or '.join(sorted(needs))} membership in {organization}"
-            )
-        return _create(
-            acting_user,
-            organization,
-            CareTeamAssignment(
-                organization=organization,
-                patient=patient,
-                user=user,
-                role=role,
-                start=start,
-                end=end,
-            ),
-        )
-
-
-def end_care_team_assignment(
-    *, acting_user: Any, assignment: CareTeamAssignment, end: dt.date
-) -> CareTeamAssignment:
-    with transaction.atomic():
-        assignment = CareTeamAssignment.objects.select_for_update().get(pk=assignment.pk)
-        _require_admin(acting_user, assignment.organization)
-        before = snapshot(assignment)
-        assignment.end = end
-        return _update(acting_user, assignment.organization, assignment, before)
+        return update_audited(acting_user, None, profile, before)
 
 
 def break_the_glass(
@@ -229,7 +150,7 @@ def break_the_glass(
                 f"state the reason in at least {settings.BREAK_GLASS_REASON_MIN_LENGTH} characters"
             )
         now = timezone.now()
-        grant = _create(
+        grant = create_audited(
             acting_user,
             organization,
             BreakGlassGrant(
@@ -263,4 +184,4 @@ def review_break_glass(*, acting_user: Any, grant: BreakGlassGrant, note: str) -
         grant.reviewed_by = acting_user
         grant.reviewed_at = timezone.now()
         grant.review_note = note.strip()
-        return _update(acting_user, grant.organization, grant, before)
+        return update_audited(acting_user, grant.organization, grant, before)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import auth_views, views
+from . import auth_views, care_team_views, credential_views, views
 
 app_name = "accounts"
 
@@ -17,4 +17,19 @@ urlpatterns = [
     ),
     path("members/", views.members, name="members"),
     path("members/<int:membership_id>/role/", views.membership_role, name="membership_role"),
+    path("care-teams/", care_team_views.care_teams_list, name="care_teams"),
+    path(
+        "care-teams/patients/<int:patient_id>/",
+        care_team_views.care_team_patient,
+        name="care_team_patient",
+    ),
+    path(
+        "care-teams/<int:assignment_id>/end/", care_team_views.care_team_end, name="care_team_end"
+    ),
+    path("credentials/", credential_views.credentials_list, name="credentials"),
+    path(
+        "credentials/<int:credential_id>/",
+        credential_views.credential_edit,
+        name="credential_edit",
+    ),
 ]

@@ -26,4 +26,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(("web:import_runs", "Import runs"))
         if roles & AUDIT_ROLES:
             items.append(("audit:log", "Audit log"))
+        items += [("accounts:members", "People")] if policies.can_manage_members(user, org) else []
     return {"nav_items": items}

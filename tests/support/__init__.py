@@ -1,0 +1,1 @@
+"""Plain helpers for tests (importable by name, unlike the several `conftest` modules)."""
