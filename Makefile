@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test lint bench-import bench-billing bench-generate browser-deps clean
+.PHONY: demo test lint bench-import bench-billing bench-generate bench-population browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ bench-billing: $(STAMP)
 
 bench-generate: $(STAMP)
 	$(BIN)/python bench/generate_bench.py
+
+## bench-population: 1M patients (snapshot cached and resumable under var/bench), whole pipeline, HCC vs hccinfhir
+bench-population: $(STAMP)
+	$(BIN)/python bench/population_bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var test-artifacts

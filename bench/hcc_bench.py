@@ -57,13 +57,15 @@ def careloop_rate(
     return rate, result
 
 
-def hccinfhir_rate(members: Any, diagnoses: Any, result: Any, *, sample: int) -> float:
+def hccinfhir_rate(
+    members: Any, diagnoses: Any, result: Any, *, sample: int, payment_year: int = 2026
+) -> float:
     """Members/s of hccinfhir on a deterministic sample; prints the sample's agreement."""
     step = max(1, members.num_rows // sample)
     sample_ids = set(members.column("patient_id").to_pylist()[::step][:sample])
     rows = [r for r in as_rows(members, diagnoses) if r["patient_id"] in sample_ids]
     w0, c0 = time.perf_counter(), time.process_time()
-    ref = reference_scores(rows)
+    ref = reference_scores(rows, payment_year=payment_year)
     ref_wall, ref_cpu = time.perf_counter() - w0, time.process_time() - c0
     ref_rate = len(rows) / ref_wall
     print(
@@ -78,7 +80,7 @@ def hccinfhir_rate(members: Any, diagnoses: Any, result: Any, *, sample: int) ->
         )
     )
     differing = [r for r in rows if abs(ours[r["patient_id"]] - ref[r["patient_id"]][0]) > 0.001]
-    explained = [r for r in differing if defect_h1_codes(r)]
+    explained = [r for r in differing if defect_h1_codes(r, payment_year=payment_year)]
     agree = len(rows) - len(differing)
     print(
         f"sample agreement (raw V28 within 0.001): {agree:,} / {len(rows):,} "
@@ -88,7 +90,7 @@ def hccinfhir_rate(members: Any, diagnoses: Any, result: Any, *, sample: int) ->
     for r in differing:
         print(
             f"  {r['patient_id']} age {r['age']}: ours {ours[r['patient_id']]:.3f}, "
-            f"hccinfhir {ref[r['patient_id']][0]:.3f}, H1 codes {defect_h1_codes(r)}"
+            f"hccinfhir {ref[r['patient_id']][0]:.3f}, H1 codes {defect_h1_codes(r, payment_year=payment_year)}"
         )
     return ref_rate
 

@@ -1,6 +1,6 @@
 """The snapshot from Bulk NDJSON equals the database snapshot of the same export after import.
 
-Decision 0010: one FHIR mapping, two ways to the snapshot. A generated population (the demo
+Decision 0013: one FHIR mapping, two ways to the snapshot. A generated population (the demo
 generator's NDJSON) is imported and snapshotted from the database, and snapshotted straight
 from the NDJSON; every table has the same rows, up to the numbering of ids (both number rows
 in load order, so ids are compared by their rank within their table).

@@ -7,7 +7,7 @@ There is still one FHIR mapping: lines go through ``interop.fhir.mapping.map_ndj
 with its own flatteners. What the importer's writer does to rows is repeated here on plain dicts:
 references become integer ids (a dict per referenced type, ids in load order, as the importer
 numbers rows), identifier references resolve through the targets' identifiers, and claim
-``diagnosisReference`` entries take their Condition's code. Decision 0010.
+``diagnosisReference`` entries take their Condition's code. Decision 0013.
 
 Split in two so the heavy part runs in worker processes: ``convert_lines`` (map and flatten one
 chunk of lines; references still keys) and ``SnapshotBuilder`` (resolve keys, write Parquet).
