@@ -86,7 +86,7 @@ class ClaimsImport:
                     report.count(p.label, "skipped", p.skipped)
         if self.fmt == "rif":
             rif.merge_history(units)
-        writer = Writer(self.organization_id, self.source_system, run.pk)
+        writer = Writer(self.organization_id, self.source_system, run.pk, actor=run.started_by)
         self._write(units, writer, report)
         report.seconds = time.perf_counter() - started
         run.report = report.as_dict()

@@ -59,7 +59,7 @@ class FhirImport:
             started_by_id=self.user_id,
         )
         report = Report(paths=[str(p) for p in paths])
-        writer = Writer(self.organization_id, self.source_system, run.pk)
+        writer = Writer(self.organization_id, self.source_system, run.pk, actor=run.started_by)
         files, problems = collect_files(paths)
         for problem in problems:
             report.error({"file": problem.file}, problem.message)

@@ -6,6 +6,12 @@ source_id)`, then created, updated or left alone by content hash. Reference keys
 (`Patient/123`, `Organization?identifier=system|value`) resolve against rows of this
 unit, an id cache, and the database; optional ones that do not resolve yet keep their key in
 `<field>_ref` and are linked by `link_pending` when the target arrives, in any load order.
+
+Every write is audited in its own transaction (SEC-005, source "import"): the rows one call
+creates in one table make one change event, entity `import-run:<id>`, whose `after` lists
+`[id, source id, content hash]` per row (the content hash names the source resource exactly,
+so the event does not copy it); each updated row gets its own event with the field-level
+before and after; each reference linked later gets one event per table, field and target.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from typing import Any
 
 from django.db import connection, models
 
+from careloop.audit.models import Source
+from careloop.audit.services import current_request_id, record_change
 from careloop.clinical import models as cm
 
 from .fast_insert import FastInsert
@@ -87,8 +95,15 @@ def _chunks(items: list[Any], n: int = LOOKUP_CHUNK) -> Iterable[list[Any]]:
 
 
 class Writer:
-    def __init__(self, organization_id: int, source_system: str, import_run_id: int | None) -> None:
+    def __init__(
+        self,
+        organization_id: int,
+        source_system: str,
+        import_run_id: int | None,
+        actor: Any = None,
+    ) -> None:
         self.org = organization_id
+        self.actor = actor  # the user who started the import, if any (the audit's "who")
         self.source_system = source_system
         self.run = import_run_id
         self.ids = IdCache()
@@ -220,9 +235,10 @@ class Writer:
                 self.ids.put(model, row.source_id, found[0])
                 counts[rtype_of(row)]["unchanged"] += 1
             else:
-                model.objects.filter(pk=found[0]).update(
-                    import_run_id=self.run, content_hash=h, **values
-                )
+                rows_now = model.objects.filter(pk=found[0])
+                before = rows_now.values(*values).first()
+                rows_now.update(import_run_id=self.run, content_hash=h, **values)
+                self.audit(model, found[0], "update", before, values)
                 self.ids.put(model, row.source_id, found[0])
                 counts[rtype_of(row)]["updated"] += 1
         if new_rows:
@@ -242,8 +258,39 @@ class Writer:
             )
             for (sid, _h, _v), pk in zip(new_rows, pks, strict=True):
                 self.ids.put(model, sid, pk)
+            self.audit(
+                model,
+                f"import-run:{self.run}",
+                "create",
+                None,
+                {
+                    "import_run": self.run,
+                    "source_system": self.source_system,
+                    "rows": [[pk, sid, h] for (sid, h, _v), pk in zip(new_rows, pks, strict=True)],
+                },
+            )
         if name in IDENTIFIED:
             self._index_identifiers(IDENTIFIED[name], [row for row, _ in items])
+
+    def audit(
+        self,
+        model: type[models.Model],
+        entity_id: Any,
+        action: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        label = f"{model._meta.app_label}.{model._meta.model_name}"
+        record_change(
+            actor=self.actor,
+            organization=self.org,
+            instance_or_entity=(label, entity_id),
+            action=action,
+            before=before,
+            after=after,
+            source=Source.IMPORT,
+            request_id=current_request_id() or f"import-run:{self.run}",
+        )
 
     def _index_identifiers(self, rtype: str, rows: list[Row]) -> None:
         idents = []
@@ -333,7 +380,14 @@ def link_pending(writer: Writer) -> list[tuple[str, str, int]]:
                 if pk is None:
                     still.append((model.__name__, key, n))
                     continue
-                model.objects.filter(
+                linked = model.objects.filter(
                     organization_id=writer.org, **{f"{field}_id__isnull": True, f"{field}_ref": key}
                 ).update(**{f"{field}_id": pk})
+                writer.audit(
+                    model,
+                    f"import-run:{writer.run}",
+                    "update",
+                    {f"{field}_id": None},
+                    {f"{field}_id": pk, "linked_rows": linked, "by_reference": key},
+                )
     return still

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from django.apps import apps
 from django.db.models import CharField, Count, Max, Q, QuerySet, Value
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Concat
 from django.http import Http404
 
 from careloop.accounts import policies
@@ -113,19 +113,31 @@ def _changes_about(patient_ids: list[int]) -> Q:
     """Change events about the patients: the patient row, and rows that name the patient.
 
     A create or delete snapshot carries `patient`; an update lists only changed fields, so
-    rows that still exist are found through their own `patient` column.
+    rows that still exist are found through their own `patient` column. Imports record the
+    rows they create per table and write (entity `import-run:<id>`), found through the
+    import run each row names.
     """
     text_ids = [str(p) for p in patient_ids]
     cond = Q(entity_type=PATIENT_ENTITY, entity_id__in=text_ids)
     cond |= Q(before__patient__in=patient_ids) | Q(after__patient__in=patient_ids)
+    patients = Patient.objects.filter(pk__in=patient_ids)
+    cond |= Q(entity_type=PATIENT_ENTITY, entity_id__in=_import_batches(patients))
     for model in _patient_record_models():
-        own = (
-            model.objects.filter(patient_id__in=patient_ids)
-            .annotate(text_pk=Cast("pk", CharField()))
-            .values("text_pk")
-        )
+        rows = model.objects.filter(patient_id__in=patient_ids)
+        own = rows.annotate(text_pk=Cast("pk", CharField())).values("text_pk")
         cond |= Q(entity_type=_label(model), entity_id__in=own)
+        if any(f.name == "import_run" for f in model._meta.concrete_fields):
+            cond |= Q(entity_type=_label(model), entity_id__in=_import_batches(rows))
     return cond
+
+
+def _import_batches(rows: QuerySet) -> QuerySet:
+    """The `import-run:<id>` entity ids of the imports that wrote these rows."""
+    return (
+        rows.filter(import_run__isnull=False)
+        .annotate(batch=Concat(Value("import-run:"), Cast("import_run_id", CharField())))
+        .values("batch")
+    )
 
 
 def _in_range(qs: QuerySet, f: AuditFilter, zone: ZoneInfo, prefix: str = "") -> QuerySet:
