@@ -41,6 +41,27 @@ class ClinicalRecord(models.Model):
         ]
 
 
+def linked_reference(target: str, *, db_index: bool = False) -> models.ForeignKey:  # type: ignore[type-arg]
+    """An optional reference the importer links once its target is stored, in any load order.
+
+    It comes with a `<field>_ref` (`reference_key()`) holding the reference until then
+    (`interop/fhir/writer.py`, `link_pending`). No index by default: imports write every index.
+    """
+    return models.ForeignKey(
+        target,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=db_index,
+    )
+
+
+def reference_key() -> models.CharField:  # type: ignore[type-arg]
+    """The reference key (`Practitioner/12`, `Organization?identifier=s|v`) of a linked reference."""
+    return models.CharField(max_length=300, blank=True)
+
+
 class PatientRecord(ClinicalRecord):
     """A clinical row about one patient."""
 

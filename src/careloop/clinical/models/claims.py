@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from .base import PatientRecord
+from .base import PatientRecord, linked_reference, reference_key
 
 
 class Claim(PatientRecord):
@@ -37,23 +37,9 @@ class Claim(PatientRecord):
     payer = models.CharField(max_length=100, blank=True)
     provider_npi = models.CharField(max_length=10, blank=True)
     provider_ref = models.CharField(max_length=300, blank=True)
-    practitioner = models.ForeignKey(
-        "clinical.Practitioner",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-    )
-    practitioner_ref = models.CharField(max_length=300, blank=True)
-    encounter = models.ForeignKey(
-        "clinical.Encounter",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-    )
-    encounter_ref = models.CharField(max_length=300, blank=True)
+    practitioner = linked_reference("clinical.Practitioner")
+    practitioner_ref = reference_key()
+    encounter = linked_reference("clinical.Encounter")
+    encounter_ref = reference_key()
     total_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     payment_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)

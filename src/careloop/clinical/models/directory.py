@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from .base import ClinicalRecord
+from .base import ClinicalRecord, linked_reference, reference_key
 
 
 class ProviderOrganization(ClinicalRecord):
@@ -24,10 +24,8 @@ class Location(ClinicalRecord):
     name = models.CharField(max_length=300)
     address = models.CharField(max_length=300, blank=True)
     identifiers = models.JSONField(default=list)
-    managing_organization = models.ForeignKey(
-        ProviderOrganization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    managing_organization_ref = models.CharField(max_length=300, blank=True)
+    managing_organization = linked_reference(ProviderOrganization, db_index=True)
+    managing_organization_ref = reference_key()
 
     def __str__(self) -> str:
         return self.name

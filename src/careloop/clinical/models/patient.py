@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from .base import ClinicalRecord, PatientRecord
+from .base import ClinicalRecord, PatientRecord, linked_reference, reference_key
 
 
 class Patient(ClinicalRecord):
@@ -26,10 +26,8 @@ class Patient(ClinicalRecord):
     phone = models.CharField(max_length=50, blank=True)
     language = models.CharField(max_length=50, blank=True)
     orec = models.CharField("original reason for entitlement", max_length=1, blank=True)
-    general_practitioner = models.ForeignKey(
-        "clinical.Practitioner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    general_practitioner_ref = models.CharField(max_length=300, blank=True)
+    general_practitioner = linked_reference("clinical.Practitioner", db_index=True)
+    general_practitioner_ref = reference_key()
 
     class Meta(ClinicalRecord.Meta):
         indexes = [models.Index(fields=["organization", "family_name", "given_name"])]

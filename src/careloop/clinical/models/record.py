@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from .base import PatientRecord
+from .base import PatientRecord, linked_reference, reference_key
 
 
 class CodedRecord(PatientRecord):
@@ -37,46 +37,18 @@ class Encounter(PatientRecord):
     end = models.DateTimeField(null=True, blank=True)
     admit_source = models.CharField(max_length=40, blank=True)
     discharge_disposition = models.CharField(max_length=40, blank=True)
-    practitioner = models.ForeignKey(
-        "clinical.Practitioner",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-    )
-    practitioner_ref = models.CharField(max_length=300, blank=True)
-    service_provider = models.ForeignKey(
-        "clinical.ProviderOrganization",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-    )
-    service_provider_ref = models.CharField(max_length=300, blank=True)
-    location = models.ForeignKey(
-        "clinical.Location",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-    )
-    location_ref = models.CharField(max_length=300, blank=True)
+    practitioner = linked_reference("clinical.Practitioner")
+    practitioner_ref = reference_key()
+    service_provider = linked_reference("clinical.ProviderOrganization")
+    service_provider_ref = reference_key()
+    location = linked_reference("clinical.Location")
+    location_ref = reference_key()
     reason_codes = models.JSONField(default=list)
 
 
 class EncounterLinked(CodedRecord):
-    encounter = models.ForeignKey(
-        Encounter,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-    )
-    encounter_ref = models.CharField(max_length=300, blank=True)
+    encounter = linked_reference(Encounter)
+    encounter_ref = reference_key()
 
     class Meta(CodedRecord.Meta):
         abstract = True

@@ -348,17 +348,20 @@ def _resource_type_name(row: Row) -> str:
     return row.model
 
 
+def _linked_fields(model: type[models.Model]) -> tuple[str, ...]:
+    names = {f.name for f in model._meta.concrete_fields}
+    return tuple(
+        f.name
+        for f in model._meta.concrete_fields
+        if f.is_relation and f"{f.name}_ref" in names  # clinical.models.base.linked_reference
+    )
+
+
 # Models with optional references, and their reference fields, for the linking pass.
 LINKED_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
-    cm.Location: ("managing_organization",),
-    cm.Patient: ("general_practitioner",),
-    cm.Encounter: ("practitioner", "service_provider", "location"),
-    cm.Condition: ("encounter",),
-    cm.Observation: ("encounter",),
-    cm.Medication: ("encounter",),
-    cm.Immunization: ("encounter",),
-    cm.Procedure: ("encounter",),
-    cm.Claim: ("practitioner", "encounter"),
+    model: fields
+    for model in dict.fromkeys(ROW_MODELS.values())
+    if (fields := _linked_fields(model))
 }
 
 
