@@ -837,3 +837,75 @@ def test_synthea_care_gaps_checked_by_hand(org_a, shared_data, tmp_path):
         )
     for source_id, expected in SYNTHEA_NAMED.items():
         assert by_patient[source_id] == expected, source_id
+
+
+def _every_branch() -> Record:
+    """One record that reaches every rule, window edge and exclusion of care_gap.sql."""
+    r = Record()
+    r.patient(1, born(70))
+    r.part_b(1)
+    r.claim(1, date(2025, 6, 15), lines=("G0439",))
+    r.claim(1, date(2026, 3, 1), lines=("G0439", "90665", "3046F", "83036"))
+    r.vaccine(1, "197", date(2026, 8, 1))
+    r.vaccine(1, "327", date(2020, 1, 1))
+    r.problem(1, "E11.9")
+    r.problem(1, "I10")
+    r.problem(1, "I25.10")
+    r.bp(1, date(2026, 9, 1), 150, 85)
+    r.bp(1, date(2026, 9, 1), 135, 92)
+    ed = r.encounter(1, "emergency", date(2026, 10, 5))
+    r.bp(1, date(2026, 10, 5), 182, 100, ed)
+    r.medication(1, "314231", date(2026, 2, 1))
+    r.procedure(1, "77067", date(2024, 10, 1))
+    r.procedure(1, "45378", date(2017, 1, 1))
+    r.patient(2, born(60), gender="male")
+    r.part_b(2, start=date(2026, 1, 1))
+    r.problem(2, "I25.10")
+    r.problem(2, "E11.9")
+    r.lab(2, "4548-4", 9.5, date(2026, 6, 1))
+    r.lab(2, "97506-0", 8.0, date(2026, 6, 1))
+    r.medication(2, "259255", date(2025, 11, 1), status="stopped")
+    r.claim(2, date(2026, 2, 1), dx=("R54",))
+    r.claim(2, date(2025, 3, 1), dx=("I5022",))
+    r.patient(3, born(72), gender="male")
+    r.problem(3, "I63.9")
+    r.claim(3, date(2026, 2, 1), dx=("R54", "I5022"))  # frailty + advanced illness at 66+
+    r.claim(3, date(2012, 3, 1), lines=("44150",))
+    r.patient(4, born(60))
+    r.problem(4, "Z90.11")
+    r.claim(4, date(2019, 5, 1), dx=("Z9012",))
+    r.procedure(4, "385763009", date(2025, 1, 5), SNOMED)  # hospice, last year
+    r.patient(5, born(70))
+    r.claim(5, date(2026, 4, 1), claim_type="hospice")
+    return r
+
+
+@pytest.mark.spark
+def test_care_gap_marts_are_equal_on_duckdb_and_spark(tmp_path):
+    """The parity test runs every mart on the demo fixture; this one reaches every branch."""
+    from test_spark_parity import canonical
+
+    from careloop.analytics.engine import SparkEngine
+
+    folder = _every_branch().write(tmp_path / "snapshot")
+    duck = DuckDBEngine(threads=1)
+    spark = SparkEngine.local(cores=1)
+    try:
+        for engine in (duck, spark):
+            run_marts(engine, folder, T, wanted=["care_gap"])
+        for name in ("care_gap_evidence", "care_gap_bp", "care_gap"):
+            assert canonical(duck.read_table(name)) == canonical(spark.read_table(name)), name
+        out = {
+            (r["patient_id"], r["gap_id"]): r["status"]
+            for r in duck.read_table("care_gap").to_pylist()
+        }
+    finally:
+        duck.close()
+        spark.close()
+    assert (
+        out[1, "GAP-001"] == "open" and out[1, "GAP-007"] == "open" and out[1, "GAP-009"] == "open"
+    )
+    assert out[1, "GAP-008"] == "closed" and out[2, "GAP-007"] == "closed"
+    assert (2, "GAP-001") not in out and (3, "GAP-009") not in out and (3, "GAP-004") not in out
+    assert (4, "GAP-005") not in out and (4, "GAP-002") in out
+    assert not [k for k in out if k[0] == 5]
