@@ -57,7 +57,7 @@ def _run(manifest: dict[str, Any], organization: Any) -> AnalyticsRun:
     for key, value in manifest.items():
         if key.endswith("_version") and key not in versions:
             versions[key] = value
-    return AnalyticsRun.objects.create(
+    run: AnalyticsRun = AnalyticsRun.objects.create(
         run_id=manifest["run_id"],
         as_of=date.fromisoformat(manifest["as_of"]),
         engine=manifest["engine"],
@@ -66,6 +66,7 @@ def _run(manifest: dict[str, Any], organization: Any) -> AnalyticsRun:
         finished_at=started + timedelta(seconds=float(manifest.get("seconds") or 0)),
         organization=organization,
     )
+    return run
 
 
 @transaction.atomic
@@ -163,7 +164,7 @@ def _finding(
         "utilization": clean(use, results.UTILIZATION_KEYS) if use else None,
         "hcc": (
             {
-                "segment": score.get("segment"),
+                "segment": (score or {}).get("segment"),
                 "drivers": terms["drivers"],
                 "suspects": terms["suspects"],
             }

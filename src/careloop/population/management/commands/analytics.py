@@ -1,34 +1,32 @@
-"""`careloop analytics run`: snapshot the clinical record to Parquet and run the marts (issue 4).
+"""`careloop analytics`: population analytics from the console (issue 4).
 
-    careloop analytics run [--as-of YYYY-MM-DD|data] [--engine duckdb|spark] [--out DIR]
-                           [--organization SLUG]
+    careloop analytics run [--as-of YYYY-MM-DD|today|data] [--engine duckdb|spark] [--out DIR]
+                           [--organization SLUG] [--quiet]
+    careloop analytics nightly [--as-of ...] [--organization SLUG ...] [--now]
+    careloop analytics score-hcc ...   (careloop analytics score-hcc --help)
 
-``--as-of`` defaults to today; ``data`` takes the data's own latest date. The Django side only
-gathers the settings (the database connection, the organization's billing practitioners) and
-calls the pure pipeline in ``careloop.analytics``; results and ``manifest.json`` are written to
-``--out`` (default ``$CARELOOP_HOME/analytics/latest``).
+``run`` snapshots the clinical record to Parquet, runs the marts and stores the findings
+(pipeline_run.run_population_analytics); ``--as-of`` defaults to today, ``data`` takes the
+data's own latest date; results and ``manifest.json`` go to ``--out`` (default
+``$CARELOOP_HOME/analytics/latest``, or ``.../<slug>/latest`` with ``--organization``).
+
+``nightly`` is what the schedule calls (docs/analytics.md, "Nightly schedule"): one task per
+organization on the django-tasks queue, for the worker (``careloop db_worker``) to run; with
+``--now`` the runs happen here, one after another, without a worker.
 """
 
 from __future__ import annotations
 
-import shutil
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
 
-from careloop.analytics.engine import make_engine
-from careloop.analytics.pipeline import latest_data_date, run_marts
-from careloop.analytics.reference import AnalyticsConfig
-from careloop.analytics.snapshot import snapshot
-from careloop.population.services import store_results
+from careloop.population.pipeline_run import AsOfError, run_population_analytics
 
 
 class Command(BaseCommand):
-    help = "Population analytics. `run`: snapshot the record and run the marts."
+    help = "Population analytics: `run` one pipeline run, `nightly` one per organization."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
@@ -38,6 +36,19 @@ class Command(BaseCommand):
         run.add_argument("--out", type=Path, help="results directory")
         run.add_argument("--organization", help="slug: only this organization's patients")
         run.add_argument("--quiet", action="store_true")
+        nightly = sub.add_parser(
+            "nightly", help="enqueue one analytics run per organization (the nightly schedule)"
+        )
+        nightly.add_argument("--as-of", default="today", help="YYYY-MM-DD, 'today' or 'data'")
+        nightly.add_argument(
+            "--organization",
+            action="append",
+            metavar="SLUG",
+            help="only these organizations (repeatable); default every organization",
+        )
+        nightly.add_argument(
+            "--now", action="store_true", help="run here, one after another, instead of enqueueing"
+        )
         sub.add_parser(
             "score-hcc",
             help="score a members/diagnoses extract with CMS-HCC "
@@ -57,29 +68,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "run":
             self._run(options)
+        elif options["subcommand"] == "nightly":
+            self._nightly(options)
+
+    @staticmethod
+    def _organization(slug: str) -> Any:
+        from careloop.accounts.models import Organization
+
+        org = Organization.objects.filter(slug=slug).first()
+        if org is None:
+            raise CommandError(f"no organization with slug {slug!r}")
+        return org
 
     def _run(self, options: dict[str, Any]) -> None:
-        from careloop.accounts.models import Membership, Organization, Role
-
-        out: Path = options["out"] or Path(settings.HOME) / "analytics" / "latest"
-        snap_dir = out / "snapshot"
-        if snap_dir.exists():
-            shutil.rmtree(snap_dir)
-        org_id = None
-        npis: list[str] = []
-        memberships = Membership.objects.filter(role=Role.BILLING_PRACTITIONER).exclude(npi="")
-        if options["organization"]:
-            org = Organization.objects.filter(slug=options["organization"]).first()
-            if org is None:
-                raise CommandError(f"no organization with slug {options['organization']!r}")
-            org_id = org.pk
-            memberships = memberships.filter(organization=org)
-        npis = sorted(set(memberships.values_list("npi", flat=True)))
-        connection.ensure_connection()
-        snap = snapshot(connection.connection, snap_dir, organization_id=org_id)
-        as_of = self._as_of(options["as_of"], snap_dir)
-        config = AnalyticsConfig(billing_practitioner_npis=tuple(npis))
-        engine = make_engine(options["engine"])
+        org = self._organization(options["organization"]) if options["organization"] else None
         quiet = options["quiet"]
 
         def progress(name: str, i: int, n: int) -> None:
@@ -87,37 +89,44 @@ class Command(BaseCommand):
                 self.stdout.write(f"  [{i + 1}/{n}] {name}")
 
         try:
-            manifest = run_marts(
-                engine,
-                snap_dir,
-                as_of,
-                out=out,
-                config=config,
+            result = run_population_analytics(
+                organization=org,
+                as_of=options["as_of"],
+                engine_name=options["engine"],
+                out=options["out"],
                 progress=progress,
-                snapshot_rows=snap.rows,
             )
-        finally:
-            engine.close()
-        total = snap.seconds + manifest.seconds
+        except AsOfError as err:
+            raise CommandError(str(err)) from err
+        run = result.run
+        total = result.snapshot_seconds + result.marts_seconds
         self.stdout.write(
-            f"analytics run {manifest.run_id} as of {manifest.as_of} on {manifest.engine}: "
-            f"{snap.rows.get('patient', 0)} patients, snapshot {snap.seconds:.2f} s, "
-            f"marts {manifest.seconds:.2f} s, total {total:.2f} s; results in {out}"
+            f"analytics run {run.run_id} as of {run.as_of} on {run.engine}: "
+            f"{result.patients} patients, snapshot {result.snapshot_seconds:.2f} s, "
+            f"marts {result.marts_seconds:.2f} s, total {total:.2f} s; results in {result.out}"
         )
-        store_results(out)
 
-    @staticmethod
-    def _as_of(value: str, snap_dir: Path) -> date:
-        if value == "today":
-            return date.today()
-        if value == "data":
-            latest = latest_data_date(snap_dir)
-            if latest is None:
-                raise CommandError("--as-of data: the record has no dated claims or encounters")
-            return latest
-        try:
-            return date.fromisoformat(value)
-        except ValueError as err:
-            raise CommandError(
-                f"--as-of: expected YYYY-MM-DD, 'today' or 'data', got {value!r}"
-            ) from err
+    def _nightly(self, options: dict[str, Any]) -> None:
+        from careloop.accounts.models import Organization
+        from careloop.population.tasks import run_organization_analytics
+
+        if options["organization"]:
+            orgs = [self._organization(slug) for slug in options["organization"]]
+        else:
+            orgs = list(Organization.objects.order_by("slug"))
+        if not orgs:
+            self.stdout.write("no organizations: nothing to run")
+            return
+        for org in orgs:
+            if options["now"]:
+                try:
+                    result = run_population_analytics(organization=org, as_of=options["as_of"])
+                except AsOfError as err:
+                    raise CommandError(f"{org.slug}: {err}") from err
+                self.stdout.write(
+                    f"{org.slug}: analytics run {result.run.run_id} as of {result.run.as_of}, "
+                    f"{result.patients} patients"
+                )
+            else:
+                queued = run_organization_analytics.enqueue(org.slug, options["as_of"])
+                self.stdout.write(f"{org.slug}: queued analytics run (task {queued.id})")
