@@ -33,8 +33,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from careloop.analytics.snapshot_ndjson import (
     Converted,
     SnapshotBuilder,
@@ -134,6 +132,12 @@ def _pipeline(snapshot_dir: str, out: str, threads: int, queue: Any) -> None:
     engine.close()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     marts = [(m.name, m.rows, m.seconds) for m in manifest.marts]
+    steps: dict[str, list] = {}  # a step's outputs share its timing: count it once
+    for t in getattr(manifest, "steps", []):
+        steps.setdefault(t.sql_sha256, []).append(t)
+    for outputs in steps.values():
+        names = ", ".join(t.name for t in outputs)
+        marts.append((f"step ({names})", outputs[0].rows, outputs[0].seconds))
     queue.put((seconds, marts, usage.ru_maxrss, usage.ru_utime + usage.ru_stime))
 
 
@@ -147,30 +151,31 @@ def run_pipeline(snapshot_dir: Path, out: Path, threads: int) -> tuple[float, li
     return seconds, marts, _mb(peak), cpu
 
 
-def _hccinfhir_on_results(hcc_bench: Any, results: Path, sample: int) -> float:
-    """hccinfhir on a sample of the pipeline's own members and accepted diagnoses (hcc_member,
-    hcc_diagnosis), its scores checked against hcc_score; returns hccinfhir's members/s."""
-    import duckdb
-
+def _tables_year() -> int:
     from careloop.analytics.risk_reference import hcc_years
+
+    return hcc_years(AS_OF)[2]
+
+
+def _pipeline_members(results: Path) -> tuple[Any, Any]:
+    """The pipeline's own members (hcc_member, with hcc_score's segment) and accepted diagnoses
+    (hcc_diagnosis): what the hcc step scores, in the scorer's extract columns."""
+    import duckdb
 
     con = duckdb.connect()
     members = con.sql(
-        f"""SELECT m.*, s.segment FROM read_parquet('{results / "hcc_member.parquet"}') AS m
+        f"""SELECT CAST(m.patient_id AS VARCHAR) AS patient_id, m.age, m.sex, m.dual_status, m.orec, m.crec, m.new_enrollee,
+                   m.snp, m.lti, s.segment
+            FROM read_parquet('{results / "hcc_member.parquet"}') AS m
             JOIN read_parquet('{results / "hcc_score.parquet"}') AS s USING (patient_id)
-            ORDER BY patient_id"""
+            ORDER BY m.patient_id"""
     ).to_arrow_table()
     diagnoses = con.sql(
-        f"""SELECT DISTINCT patient_id, icd10
-            FROM read_parquet('{results / "hcc_diagnosis.parquet"}') WHERE acceptable"""
+        f"""SELECT DISTINCT CAST(patient_id AS VARCHAR) AS patient_id, icd10
+            FROM read_parquet('{results / "hcc_diagnosis.parquet"}') WHERE acceptable
+            ORDER BY patient_id, icd10"""
     ).to_arrow_table()
-    result = pq.read_table(results / "hcc_score.parquet")
-    tables_year = hcc_years(AS_OF)[2]
-    return float(
-        hcc_bench.hccinfhir_rate(
-            members, diagnoses, result, sample=sample, payment_year=tables_year
-        )
-    )
+    return members, diagnoses
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     patients = rows["patient"]
     seconds, marts, peak_mb, cpu = run_pipeline(snapshot_dir, cache / "results", args.threads)
     print(
-        f"pipeline (run_marts, snapshot -> results, {len(marts)} marts): {patients:,} patients "
+        f"pipeline (run_marts, snapshot -> results, {len(marts)} marts and steps): {patients:,} patients "
         f"in {seconds:.2f} s wall ({cpu:.1f} s CPU) -> {patients / seconds:,.0f} patients/s "
         f"(target: 1M in <= 20 s); peak RSS {peak_mb:,.0f} MB (target <= 4,096 MB)"
     )
@@ -206,22 +211,26 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import hcc_bench
 
-    hcc = [m for m in marts if m[0].startswith("hcc_")]
+    hcc = [m for m in marts if m[0].startswith(("hcc_", "step (hcc_"))]
     if any(m[0] == "hcc_score" for m in hcc):
-        # the whole HCC part of the pipeline: diagnoses and members from the snapshot, scoring,
-        # scores and drivers (more than hccinfhir does: it is handed diagnoses and demographics)
+        # the HCC part of the pipeline: diagnoses and members from the snapshot, the scoring
+        # step, scores and drivers (more than hccinfhir does: it is handed codes and demographics)
         hcc_seconds = sum(m[2] for m in hcc)
-        ours = patients / hcc_seconds
         print(
-            f"careloop HCC in the pipeline ({', '.join(m[0] for m in hcc)}): {patients:,} "
-            f"patients in {hcc_seconds:.2f} s -> {ours:,.0f} members/s"
+            f"careloop HCC nodes of the pipeline ({', '.join(m[0] for m in hcc)}): {patients:,} "
+            f"patients in {hcc_seconds:.2f} s -> {patients / hcc_seconds:,.0f} members/s"
         )
-        ref = _hccinfhir_on_results(hcc_bench, cache / "results", args.sample)
+        members, diagnoses = _pipeline_members(cache / "results")
+        print("careloop's scorer on the same members and accepted diagnoses as hccinfhir:")
     else:
         print("no hcc_score mart: careloop's scorer on the seeded HCC members instead")
         members, diagnoses = hcc_bench.generated_members(patients)
-        ours, result = hcc_bench.careloop_rate(members, diagnoses, threads=args.threads)
-        ref = hcc_bench.hccinfhir_rate(members, diagnoses, result, sample=args.sample)
+    ours, result = hcc_bench.careloop_rate(members, diagnoses, threads=args.threads)
+    ref = hcc_bench.hccinfhir_rate(
+        members, diagnoses, result, sample=args.sample, payment_year=_tables_year()
+    )
+    if hcc and any(m[0] == "hcc_score" for m in hcc):
+        print(f"HCC nodes of the pipeline / hccinfhir: {patients / hcc_seconds / ref:.1f}x")
     print(
         f"HCC: careloop {ours:,.0f} members/s, hccinfhir {ref:,.0f} members/s -> "
         f"{ours / ref:.1f}x (target >= 40x)"
