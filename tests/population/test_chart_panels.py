@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from stored_run import RUN_ID
+
+from support.population_marts import RUN_ID
 
 pytestmark = pytest.mark.django_db
 

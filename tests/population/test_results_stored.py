@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
-from stored_run import RUN_ID, write_run
 
 from careloop.population.models import AnalyticsRun, PatientFinding
 from careloop.population.services import store_results
+from support.population_marts import RUN_ID, write_run
 
 pytestmark = pytest.mark.django_db
 
@@ -124,10 +124,9 @@ def test_store_writes_in_batches(cast, tmp_path, monkeypatch, django_assert_max_
 @pytest.mark.shared_data
 def test_the_real_pipeline_feeds_the_stored_fields(org_a, shared_data, tmp_path):
     """One Synthea patient through `careloop analytics run`, then the contract marts added."""
-    from contract_marts import high_risk_patient, write_contract_marts
-
     from careloop.clinical.models import Patient
     from careloop.interop.fhir.importer import FhirImport
+    from support.population_marts import high_risk_patient, write_contract_marts
 
     folder = shared_data / "synthea-fhir-r4"
     FhirImport(org_a.pk, source_system="synthea").run(
