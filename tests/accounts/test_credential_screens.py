@@ -31,7 +31,9 @@ def _error(page: str, field: str) -> str:
 
 
 def _warnings(page: str) -> str:
-    match = re.search(r'<ul class="notice"[^>]*>(.*?)</ul>', page, re.S)
+    match = re.search(
+        r'aria-label="Credentials expiring soon"><ul class="notice">(.*?)</ul>', page, re.S
+    )
     return match.group(1) if match else ""
 
 

@@ -45,7 +45,8 @@ def test_mfa_required_organization_sends_the_user_to_enrolment_first(
     assert confirmed.status_code == 200
     assert "no-store" in confirmed["Cache-Control"]
     codes = re.findall(
-        r"<code>([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4})</code>", confirmed.content.decode()
+        r"<code>([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4})</code>",
+        confirmed.content.decode(),
     )
     assert len(set(codes)) == 10
     device.refresh_from_db()

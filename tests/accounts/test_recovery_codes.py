@@ -15,7 +15,7 @@ from careloop.accounts.models import RecoveryCode, TOTPDevice
 from careloop.audit.models import ChangeEvent
 
 pytestmark = pytest.mark.django_db
-CODE = re.compile(r"<code>([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4})</code>")
+CODE = re.compile(r"<code>([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4})</code>")
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def _password_step(client, password):
 def test_codes_are_ten_random_and_stored_only_as_hashes(cm_mfa, enrolled):
     _, codes = enrolled
     assert len(set(codes)) == 10 and all(
-        re.fullmatch(r"[0-9a-z]{4}(-[0-9a-z]{4}){2}", c) for c in codes
+        re.fullmatch(r"[0-9a-z]{4}(-[0-9a-z]{4}){3}", c) for c in codes
     )
     stored = list(RecoveryCode.objects.values_list("code_hash", flat=True))
     assert len(stored) == 10
@@ -78,7 +78,7 @@ def test_a_totp_code_is_not_a_recovery_code_and_wrong_codes_count_towards_lockou
     refused = client.post("/login/token/", {"recovery_code": totp_code(device)})
     assert refused.status_code == 200 and "_auth_user_id" not in client.session
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        client.post("/login/token/", {"recovery_code": "zzzz-zzzz-zzzz"})
+        client.post("/login/token/", {"recovery_code": "zzzz-zzzz-zzzz-zzzz"})
     assert _password_step(client, cast_password).status_code == 429  # locked out
     assert selectors.recovery_codes_left(cm_mfa) == 10
 
@@ -143,7 +143,7 @@ def test_an_unverified_session_cannot_generate_codes(client, cm_mfa, enrolled):
 def test_wrong_codes_are_throttled_on_the_device(cm_mfa, enrolled):
     _, codes = enrolled
     recovery = selectors.recovery_device(cm_mfa)
-    assert not mfa_services.use_recovery_code(device=recovery, code="zzzz-zzzz-zzzz")
+    assert not mfa_services.use_recovery_code(device=recovery, code="zzzz-zzzz-zzzz-zzzz")
     # the next try within the throttle delay is refused even with a right code
     assert not mfa_services.use_recovery_code(device=recovery, code=codes[0])
     assert selectors.recovery_codes_left(cm_mfa) == 10

@@ -8,8 +8,8 @@ Both are django-otp devices (subclasses of `django_otp.models.Device`), so `matc
   its key in plain hex, so it cannot be subclassed with another key column; the fields are
   declared again and the TOTP behaviour (`verify_token`, `bin_key`, `config_url`) is
   django-otp's own, taken from its class rather than copied.
-- `RecoveryCodeDevice` holds ten `RecoveryCode`s, each stored as a password hash (Django's
-  configured hasher, Argon2) and usable once. django-otp's static plugin stores its tokens in
+- `RecoveryCodeDevice` holds ten `RecoveryCode`s, each stored as a salted SHA-256 hash and
+  usable once. django-otp's static plugin stores its tokens in
   plain text, which SEC-012 rules out.
 """
 
@@ -90,7 +90,7 @@ class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
 
 class RecoveryCode(models.Model):
     device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
-    code_hash = models.CharField(max_length=256, help_text="the code, hashed like a password")
+    code_hash = models.CharField(max_length=256, help_text="sha256$salt$digest of the code")
     used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
