@@ -247,8 +247,8 @@ def by_patient(engine, mart: str, key: str = "patient_id") -> dict:
 # --------------------------------------------------------------------------- super-utilizers
 
 
-def utilizers() -> Snapshot:
-    s = Snapshot()
+def utilizers(s: Snapshot | None = None) -> Snapshot:
+    s = s or Snapshot()
     # SU-001: three admissions, each > 30 days apart (no readmission), no ED visit
     s.patient(1)
     for admit in (date(2025, 9, 1), date(2025, 12, 1), date(2026, 3, 1)):
@@ -339,8 +339,8 @@ def test_super_utilizer_thresholds_are_config(tmp_path):
 # --------------------------------------------------------------------------- tiers
 
 
-def tiers() -> Snapshot:
-    s = utilizers()
+def tiers(s: Snapshot | None = None) -> Snapshot:
+    s = utilizers(s)
     # LACE >= 10 on a discharge in the last 30 days: 14-day stay (L 7) admitted from the ED (A 3)
     s.patient(40)
     s.ed(40, date(2026, 6, 10))
@@ -495,8 +495,8 @@ def test_chronic_conditions_with_an_open_care_gap_make_a_rising_tier(tmp_path):
 # --------------------------------------------------------------------------- CMS-HCC
 
 
-def segments() -> Snapshot:
-    s = Snapshot()
+def segments(s: Snapshot | None = None) -> Snapshot:
+    s = s or Snapshot()
     s.patient(60, born=date(1950, 3, 1))  # aged, non-dual: CNA
     s.patient(61, born=date(1950, 3, 1))
     s.coverage(61, "medicaid", date(2020, 1, 1), dual_status="02")  # full-benefit dual: CFA
@@ -541,8 +541,8 @@ def test_hcc_segments_from_coverage_and_demographics(tmp_path):
         assert r["model"] == "V28" and r["payment_year"] == 2027
 
 
-def sources() -> Snapshot:
-    s = Snapshot()
+def sources(s: Snapshot | None = None) -> Snapshot:
+    s = s or Snapshot()
     s.patient(70, born=date(1952, 7, 7))
     s.claim(70, date(2026, 2, 1), codes=("E11.22",))  # office visit: a source
     s.claim(70, date(2026, 3, 1), kind="inpatient", codes=("I50.22",), lines=())  # inpatient
@@ -647,3 +647,28 @@ def test_charlson_mart_equals_charlson_index_on_the_same_codes(tmp_path):
         assert rows[pid]["conditions"] == sorted(kept), pid
     assert any(r["charlson_index"] >= 6 for r in rows.values())
     assert any(r["charlson_index"] == 0 and r["conditions"] == [] for r in rows.values())
+
+
+# --------------------------------------------------------------------------- Spark
+
+
+@pytest.mark.spark
+def test_risk_marts_are_equal_on_duckdb_and_spark(tmp_path):
+    from test_spark_parity import canonical  # noqa: I001
+
+    from careloop.analytics.engine import SparkEngine
+
+    snap = sources(segments(tiers()))  # one snapshot, distinct ids
+    directory = snap.write(tmp_path / "snap")
+    duck = DuckDBEngine(threads=1)
+    run_marts(duck, directory, AS_OF, wanted=RISK_MARTS)
+    spark = SparkEngine.local(cores=1)
+    try:
+        run_marts(spark, directory, AS_OF, wanted=RISK_MARTS)
+        for name in [*RISK_MARTS, "hcc_member", "hcc_diagnosis"]:
+            d, s = duck.read_table(name), spark.read_table(name)
+            assert d.num_rows > 0, name
+            assert canonical(d) == canonical(s), name
+    finally:
+        spark.close()
+        duck.close()
