@@ -11,11 +11,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from careloop.analytics.chronic_conditions import CONDITIONS
+from careloop.clinical.models import Coverage
 
 from . import selectors
 from .models import AnalyticsRun, PatientFinding
 
 Row = dict[str, Any]
+VERSION_LABELS = {
+    "value_set_version": "value sets",
+    "rules_version": "rules",
+    "charlson_version": "Charlson",
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,20 @@ class ChartPanels:
     charlson_conditions: list[str]
 
     @property
+    def versions(self) -> list[tuple[str, str]]:
+        """The run's rule versions, labelled, for the provenance line."""
+        return [
+            (VERSION_LABELS.get(key, key.removesuffix("_version").replace("_", " ")), str(value))
+            for key, value in self.run.rule_versions.items()
+            if value
+        ]
+
+    @property
+    def total_cost(self) -> str:
+        cost = (self.utilization or {}).get("total_cost")
+        return "—" if cost is None else f"${cost:,.2f}"
+
+    @property
     def has_risk_results(self) -> bool:
         f = self.finding
         return bool(f.risk_tier or f.hcc_model or f.charlson_index is not None or self.drivers)
@@ -56,6 +76,11 @@ def condition_name(condition_id: str | None) -> str:
         return ""
     known = CONDITIONS.get(condition_id)
     return known.name if known else condition_id
+
+
+def _coverage_label(kind: str) -> str:
+    labels = dict(Coverage.Kind.choices)
+    return f"{labels[kind]} ({kind})" if kind in labels else kind
 
 
 def _ccm_checks(f: PatientFinding) -> list[RuleCheck]:
@@ -76,7 +101,7 @@ def _ccm_checks(f: PatientFinding) -> list[RuleCheck]:
             "CCM-002",
             "An accepted payer covering Part B services",
             bool(payer),
-            f"coverage {payer}" if payer else "no accepted coverage on the as-of date",
+            _coverage_label(payer) if payer else "no accepted coverage on the as-of date",
         ),
         RuleCheck(
             "CCM-001",
