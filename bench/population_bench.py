@@ -9,8 +9,9 @@ population is the same as in a whole run), the slices go through the one FHIR ma
 become snapshot tables (``analytics.snapshot_ndjson``, decision 0013) in worker processes, no
 NDJSON on disk. Parts of ``--part`` patients (a multiple of the generator's 5,000-patient
 regions, so a part is self-contained) are kept under
-``var/bench/population-<N>-seed<S>/parts/``; a part with its ``part.json`` is done, so an
-interrupted build resumes at the next part. The parts are then joined into ``snapshot/``.
+``var/bench/population-<N>-seed<S>/parts/``; a part with its ``part.json`` is done, so the same
+command (same ``--part``) run again resumes an interrupted build at the first unfinished part.
+The parts are then joined into ``snapshot/``; later runs skip the build.
 
 Run: ``run_marts`` on the snapshot in a fresh process (so its peak memory is its own), every
 mart that exists, with per-mart times; then CMS-HCC throughput: careloop's scorer on N seeded
