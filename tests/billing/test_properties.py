@@ -19,11 +19,13 @@ from careloop.billing.engine import (
     TimeEntry,
     evaluate,
 )
+from careloop.billing.engine.plan import PLANS
 from careloop.billing.rules import rules_for_year
 
 PROGRAMS = ("CCM", "PCM", "BHI", "RPM", "APCM")
 CODES = ("E11.9", "E11.65", "I10", "I50.9", "N18.4", "J44.9", "Z00.00")
 OTHER = ("G0181", "90960", "99091", "99492", "99490", "99424", "99213", "G2252")
+MDM = ("straightforward", "low", "moderate", "high")
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -77,7 +79,7 @@ def patient_months(draw: st.DrawFn) -> PatientMonth:
         setting=draw(st.sampled_from(("office", "office", "fqhc", "rhc"))),
         consents=consents,
         care_plan=CarePlan(draw(st.booleans()), draw(st.booleans())),
-        mdm=draw(st.sampled_from(("straightforward", "low", "moderate", "high"))),
+        mdm=draw(st.sampled_from(MDM)),
         time=tuple(entries),
         other_codes=tuple(
             draw(st.lists(st.builds(OtherCode, st.sampled_from(OTHER), st.booleans()), max_size=2))
@@ -190,6 +192,50 @@ def test_every_program_with_minutes_or_consent_that_bills_nothing_has_a_reason(
     for program in expected - billed:
         assert listed.get(program), f"{program} bills nothing and has no reason"
     assert all(listed.values())
+
+
+CONFIG_VARIANTS = (
+    {},
+    {"complex_ccm_choice": "by_payment"},
+    {"practitioner_time_counts_as_staff": False},
+    {"practitioner_time_counts_as_staff": False, "complex_ccm_choice": "by_payment"},
+    {"max_99437": 1, "max_99489": 1},
+    {"require_visit_every_months": 6},
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(patient_months(), st.sampled_from(CONFIG_VARIANTS), st.data())
+def test_an_answer_never_depends_on_what_was_evaluated_before(
+    pm: PatientMonth, config: dict, data: st.DataObject
+) -> None:
+    """The plan remembers decisions per (rules, settings): option choices by minutes,
+    exclusion rows by billed codes (ADR 0003). Months that differ in one time entry, the MDM
+    and the care plan's revision, each on a fresh plan, answer as they do one after another
+    on a shared plan."""
+    extra = st.builds(  # mostly practitioner minutes for CCM/PCM: the choices' inputs
+        TimeEntry,
+        st.sampled_from(("clinical_staff", "billing_practitioner", "billing_practitioner")),
+        st.sampled_from(("CCM", "CCM", "PCM", *PROGRAMS)),
+        st.integers(0, 40),
+        st.integers(0, 27).map(lambda n: pm.month.first_day + timedelta(days=n)),
+    )
+    variants = st.tuples(extra, st.sampled_from(MDM), st.booleans())
+    pms = [
+        replace(
+            pm,
+            config=config,
+            time=(*pm.time, entry),
+            mdm=mdm,
+            care_plan=CarePlan(pm.care_plan.signed, revised),
+        )
+        for entry, mdm, revised in data.draw(st.lists(variants, min_size=2, max_size=5))
+    ]
+    alone = []
+    for variant in pms:
+        PLANS.clear()
+        alone.append(evaluate(variant))
+    assert [evaluate(variant) for variant in pms] == alone
 
 
 def test_a_patient_month_is_evaluated_against_its_own_rules_year() -> None:

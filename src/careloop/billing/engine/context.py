@@ -24,6 +24,9 @@ def money(cents: int) -> str:
     return f"${cents // 100}.{cents % 100:02d}"
 
 
+_NEVER = date.max
+
+
 class Minutes:
     """One program's time in the month: countable staff and practitioner minutes (BILL-001)."""
 
@@ -32,9 +35,9 @@ class Minutes:
         "practitioner",
         "staff_entries",
         "practitioner_entries",
-        "recorded",
         "uncounted",
         "consent",
+        "since",
     )
 
     def __init__(self) -> None:
@@ -42,9 +45,9 @@ class Minutes:
         self.practitioner = 0
         self.staff_entries: list[int] = []
         self.practitioner_entries: list[int] = []
-        self.recorded = 0  # minutes dated in the month, countable or not
         self.uncounted: dict[str, int] = {}  # cause -> minutes
         self.consent: date | None = None  # the first countable day (CCM-030, CCM-034)
+        self.since: date = _NEVER  # the consent date, or never: one comparison per entry
 
 
 class Outcome:
@@ -64,7 +67,7 @@ class Context:
     """One evaluation: the patient-month, the rules year and the settings in force, with
     the (rules, settings) plan precomputed once (engine/plan.py)."""
 
-    __slots__ = ("pm", "rules", "settings", "plan", "month", "minutes", "_conditions")
+    __slots__ = ("pm", "rules", "settings", "plan", "month", "minutes", "conditions", "seen_index")
 
     def __init__(self, pm: PatientMonth, plan: Plan) -> None:
         self.pm = pm
@@ -73,15 +76,12 @@ class Context:
         self.settings: Settings = plan.settings
         self.month: Month = pm.month
         self.minutes = _count_minutes(pm, plan) if pm.time else _NONE
-        self._conditions: frozenset[str] | None = None
-
-    @property
-    def conditions(self) -> frozenset[str]:
-        """Distinct chronic conditions of §4 among the patient's codes (CCM-001)."""
-        found = self._conditions
-        if found is None:
-            found = self._conditions = chronic_conditions(self.pm.patient.chronic_condition_codes)
-        return found
+        patient = pm.patient
+        # Distinct chronic conditions of §4 among the patient's codes (CCM-001)
+        self.conditions: frozenset[str] = chronic_conditions(patient.chronic_condition_codes)
+        seen = patient.seen_by_billing_practitioner_on
+        # the last visit's month (CCM-021, CCM-023); -1 without a visit (never compared)
+        self.seen_index = month_index(seen) if seen is not None else -1
 
     def program_minutes(self, program: str) -> Minutes:
         found = self.minutes.get(program)
@@ -127,9 +127,7 @@ def _count_minutes(pm: PatientMonth, plan: Plan) -> dict[str, Minutes]:
     # the last countable day: the month's last, or the day of death (ALL-001)
     end = last if died is None or died >= last else died
     rpm_free = plan.rpm_free
-    index = -1
-    for entry in pm.time:
-        index += 1
+    for index, entry in enumerate(pm.time):
         day = entry.on
         if day < first or day > last:  # CCM-060: minutes never roll over
             continue
@@ -138,24 +136,22 @@ def _count_minutes(pm: PatientMonth, plan: Plan) -> dict[str, Minutes]:
         if bucket is None:
             bucket = out[program] = Minutes()
             if rpm_free and program == "RPM":
-                bucket.consent = first  # CCM-034: RPM consent is a CONFIG point
+                consent: date | None = first  # CCM-034: RPM consent is a CONFIG point
             else:
-                bucket.consent = consents.get(program)
-        minutes = entry.minutes
-        bucket.recorded += minutes
-        consent = bucket.consent
-        if (
-            consent is not None
-            and consent <= day <= end
-            and (not entry.during_inpatient_stay or program in inpatient_counts)
+                consent = consents.get(program)
+            if consent is not None:
+                bucket.consent = bucket.since = consent
+        if bucket.since <= day <= end and (
+            not entry.during_inpatient_stay or program in inpatient_counts
         ):
             if entry.role == "billing_practitioner":
-                bucket.practitioner += minutes
+                bucket.practitioner += entry.minutes
                 bucket.practitioner_entries.append(index)
             else:
-                bucket.staff += minutes
+                bucket.staff += entry.minutes
                 bucket.staff_entries.append(index)
             continue
+        consent = bucket.consent
         if consent is None:
             cause = _WITHOUT_CONSENT
         elif day < consent:
@@ -165,7 +161,7 @@ def _count_minutes(pm: PatientMonth, plan: Plan) -> dict[str, Minutes]:
         else:
             cause = _AFTER_DEATH  # ALL-001
         uncounted = bucket.uncounted
-        uncounted[cause] = uncounted.get(cause, 0) + minutes
+        uncounted[cause] = uncounted.get(cause, 0) + entry.minutes
     return out
 
 
@@ -244,8 +240,11 @@ def prerequisites(ctx: Context, program: str) -> list[Reason]:
         # CCM-021: tested once, against the program's start (its consent date): the visit is
         # in the `window` months before the start's month, or later
         window = rule.window
-        start = consent if consent is not None and consent <= month.last_day else month.first_day
-        if seen is None or seen > month.last_day or month_index(seen) < month_index(start) - window:
+        if consent is not None and consent <= month.last_day:
+            start, start_index = consent, month_index(consent)
+        else:
+            start, start_index = month.first_day, month.index
+        if seen is None or seen > month.last_day or ctx.seen_index < start_index - window:
             last = seen.isoformat() if seen is not None else "never"
             reasons.append(
                 Reason(
@@ -255,7 +254,7 @@ def prerequisites(ctx: Context, program: str) -> list[Reason]:
             )
         every = plan.every
         if every and (  # CCM-023: a visit in this month or the `every - 1` before it
-            seen is None or month_index(seen) < month_index(month.first_day) - plan.every_back
+            seen is None or ctx.seen_index < month.index - plan.every_back
         ):
             reasons.append(
                 Reason(
@@ -297,9 +296,9 @@ def visit_note(ctx: Context, program: str) -> str | None:
     return None
 
 
-def series(ctx: Context, base: str, minutes: int) -> list[tuple[str, int]] | None:
+def series(plan: Plan, base: str, minutes: int) -> list[tuple[str, int]] | None:
     """A base code and its add-on for `minutes` (CCM-061: full minutes only), or None."""
-    threshold, _, addon, step, cap, _ = ctx.plan.series[base]
+    threshold, _, addon, step, cap, _ = plan.series[base]
     if minutes < threshold:
         return None
     if not addon:
@@ -312,8 +311,9 @@ def series(ctx: Context, base: str, minutes: int) -> list[tuple[str, int]] | Non
     return [(base, 1)]
 
 
-def payment(ctx: Context, option: list[tuple[str, int]]) -> int:
-    amounts = ctx.plan.amounts
+def payment(plan: Plan, option: list[tuple[str, int]]) -> int:
+    """The national payment of an option in the rules year (PAY-002)."""
+    amounts = plan.amounts
     total = 0
     for code, units in option:
         total += amounts[code] * units

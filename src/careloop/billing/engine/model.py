@@ -13,7 +13,12 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
-from careloop.core.months import first_day_minus_months, last_day_of_month, month_key
+from careloop.core.months import (
+    first_day_minus_months,
+    last_day_of_month,
+    month_index,
+    month_key,
+)
 
 Program = Literal["CCM", "PCM", "BHI", "RPM", "APCM", "TCM"]
 Role = Literal["clinical_staff", "billing_practitioner"]
@@ -59,6 +64,8 @@ class Month:
     last_day: date
     key: str  # "YYYY-MM", which orders as text
     year_before: date  # first day of the month 11 months earlier: the 12 months ending with it
+    # core.months.month_index of the month (not shown, not compared: it follows from the rest)
+    index: int = field(repr=False, compare=False)
 
     @staticmethod
     @functools.cache
@@ -71,6 +78,7 @@ class Month:
             last_day_of_month(year, month),
             month_key(year, month),
             first_day_minus_months(first, 11),
+            month_index(first),
         )
 
     def minus_months(self, n: int) -> date:

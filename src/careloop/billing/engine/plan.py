@@ -9,7 +9,12 @@ codes (BILL-005) and G0511's applicability (§1.10). Nothing in a plan depends o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from careloop.billing.rules import CodeRule, Rules, Settings
+
+if TYPE_CHECKING:
+    from careloop.billing.engine.choice import Choice
 
 # (threshold, base amount, add-on code or "", add-on step, add-on cap (0 = none), add-on amount)
 SeriesPlan = tuple[int, int, str, int, int, int]
@@ -66,6 +71,7 @@ class Plan:
         "exclusions",
         "exclusions_by_code",
         "between",
+        "choices",
         "apcm_levels",
         "tcm_options",
         "tcm_widest",
@@ -122,6 +128,7 @@ class Plan:
         self.exclusions = tuple(exclusions)
         self.exclusions_by_code = {code: tuple(found) for code, found in by_code.items()}
         self.between: dict[frozenset[str], tuple[int, ...]] = {}  # see rows_between
+        self.choices: dict[tuple[str, int, int, bool], Choice] = {}  # engine/choice.py
         # BILL-008: the highest level whose criteria are met; ties keep the file's order
         # (sort(reverse=True) is stable)
         levels = [rule for rule in codes.values() if rule.program == "APCM"]
@@ -159,10 +166,6 @@ class Plan:
                 self.between.clear()
             self.between[codes] = found
         return found
-
-    def payment(self, option: list[tuple[str, int]]) -> int:
-        codes = self.codes
-        return sum(codes[code].amount_cents * units for code, units in option)
 
 
 PLANS: dict[tuple[int, int], Plan] = {}

@@ -3,13 +3,12 @@ RPM (BILL-006) and APCM (BILL-008). Each returns an Outcome: lines, or reasons, 
 
 from __future__ import annotations
 
+from careloop.billing.engine.choice import Choice, ccm_choice, pcm_choice
 from careloop.billing.engine.context import (
     NO_MINUTES,
     Context,
     Minutes,
     Outcome,
-    money,
-    payment,
     plural,
     prerequisites,
     series,
@@ -69,24 +68,6 @@ def _emit(
         )
 
 
-def _describe(option: Option) -> str:
-    return " + ".join(code if units == 1 else f"{units} x {code}" for code, units in option)
-
-
-def _next_addon(ctx: Context, outcome: Outcome, option: Option, total: int) -> None:
-    """A worklist note: minutes to the next add-on unit, while under the cap."""
-    threshold, _, addon, step, cap, _ = ctx.plan.series[option[0][0]]
-    if not addon:
-        return
-    units = option[1][1] if len(option) > 1 else 0
-    if cap and units >= cap:
-        return
-    needed = threshold + step * (units + 1) - total
-    outcome.next_notes.append(
-        f"{outcome.program}: {plural(needed, 'more minute')} for another {addon}"
-    )
-
-
 def _staff_minutes(ctx: Context, minutes: Minutes) -> int:
     """Minutes toward the clinical-staff codes: staff, plus the practitioner's own minutes
     when CCM-064 (`practitioner_time_counts_as_staff`) allows."""
@@ -102,101 +83,59 @@ def _staff_entries(ctx: Context, minutes: Minutes) -> tuple[int, ...]:
     return tuple(minutes.staff_entries)
 
 
-def _finish(
-    ctx: Context,
-    outcome: Outcome,
-    minutes: Minutes,
-    chosen: Option | None,
-    prac_option: Option | None,
-    codes: tuple[str, str, str],
-) -> Outcome:
+def _finish(ctx: Context, outcome: Outcome, minutes: Minutes, choice: Choice) -> Outcome:
     """Bill the chosen option of a staff/practitioner pair (BILL-002, BILL-004), or say how
     many minutes the staff series lacks (BILL-010)."""
-    staff_base, prac_base, rule = codes
-    total = _staff_minutes(ctx, minutes)
-    prac = minutes.practitioner
-    if chosen is None:
-        series_plan = ctx.plan.series
-        need = series_plan[staff_base][0]
-        text = f"{plural(need - total, 'more minute')} of clinical staff time for {staff_base} ({total} of {need} countable)"
-        if not ctx.plan.staff_counts_practitioner and prac:
-            need_prac = series_plan[prac_base][0]
-            text += f", or {plural(need_prac - prac, 'more minute')} of billing practitioner time for {prac_base}"
-        outcome.reasons.append(Reason(rule, text))
+    if choice.notes:
+        outcome.notes.extend(choice.notes)
+    option = choice.option
+    if option is None:
+        assert choice.shortfall is not None
+        outcome.reasons.append(choice.shortfall)
         return outcome
     if outcome.reasons:
         return outcome
-    if chosen is prac_option:
-        entries, used = tuple(minutes.practitioner_entries), prac
+    if choice.by_practitioner:
+        entries, used = tuple(minutes.practitioner_entries), minutes.practitioner
     else:
-        entries, used = _staff_entries(ctx, minutes), total
+        entries, used = _staff_entries(ctx, minutes), _staff_minutes(ctx, minutes)
     program = outcome.program
     facts = (
         *ctx.basis(program),
         ("chronic conditions", len(ctx.conditions)),
         _minutes_fact(used, minutes),
     )
-    _emit(ctx, outcome, chosen, entries, facts)
-    _next_addon(ctx, outcome, chosen, used)
+    _emit(ctx, outcome, option, entries, facts)
+    if choice.next_note is not None:
+        outcome.next_notes.append(choice.next_note)
     return outcome
 
 
 def evaluate_ccm(ctx: Context) -> Outcome:
+    """BILL-002, BILL-003: the CCM option of the month's minutes (engine/choice.py)."""
     outcome, minutes = _start(ctx, "CCM")
-    prac = minutes.practitioner
-    total = _staff_minutes(ctx, minutes)  # S + P with CCM-064
     pm = ctx.pm
     complex_ok = (
         pm.mdm in ("moderate", "high") and pm.care_plan.substantially_revised
     )  # CCM-003, CCM-054
-    complex_option = series(ctx, "99487", total) if complex_ok else None  # CCM-014, CCM-015
-    staff_option = series(ctx, "99490", total)  # (a) CCM-010, CCM-011
-    prac_option = series(ctx, "99491", prac)  # (b) CCM-012, CCM-013
-    if complex_ok and complex_option is None:  # BILL-003
-        needed = ctx.plan.series["99487"][0] - total
-        outcome.notes.append(f"CCM: {plural(needed, 'more minute')} for complex CCM (99487)")
-    chosen: Option | None
-    if complex_option is not None and ctx.plan.complex_when_met:
-        chosen = complex_option  # BILL-002 default: complex when its criteria are met
-    else:
-        # BILL-002: the higher national payment wins; ties (c), then (a), then (b)
-        chosen = None
-        best = -1
-        for option in (complex_option, staff_option, prac_option):
-            if option is not None:
-                pay = payment(ctx, option)
-                if pay > best:
-                    chosen, best = option, pay
-    if complex_option is not None and staff_option is not None:
-        complex_pay, staff_pay = payment(ctx, complex_option), payment(ctx, staff_option)
-        if staff_pay > complex_pay:
-            outcome.notes.append(
-                f"CCM: {total} minutes pay more as {_describe(staff_option)} ({money(staff_pay)}) than as complex {_describe(complex_option)} ({money(complex_pay)}) in {ctx.rules.year}"
-                f"; complex_ccm_choice = {ctx.settings.complex_ccm_choice} (BILL-002)"
-            )
-    return _finish(ctx, outcome, minutes, chosen, prac_option, ("99490", "99491", "CCM-010"))
+    # S + P with CCM-064
+    choice = ccm_choice(ctx.plan, _staff_minutes(ctx, minutes), minutes.practitioner, complex_ok)
+    return _finish(ctx, outcome, minutes, choice)
 
 
 def evaluate_pcm(ctx: Context) -> Outcome:
     """BILL-004: (a) 99426 + 99427 on S + P, (b) 99424 + 99425 on P; higher payment, tie (a)."""
     outcome, minutes = _start(ctx, "PCM")
-    prac = minutes.practitioner
-    total = _staff_minutes(ctx, minutes)  # S + P with CCM-064
-    staff_option = series(ctx, "99426", total)  # PCM-012, PCM-013
-    prac_option = series(ctx, "99424", prac)  # PCM-010, PCM-011
-    chosen = staff_option
-    if prac_option is not None and (
-        chosen is None or payment(ctx, prac_option) > payment(ctx, chosen)
-    ):
-        chosen = prac_option
-    return _finish(ctx, outcome, minutes, chosen, prac_option, ("99426", "99424", "PCM-012"))
+    # S + P with CCM-064
+    choice = pcm_choice(ctx.plan, _staff_minutes(ctx, minutes), minutes.practitioner)
+    return _finish(ctx, outcome, minutes, choice)
 
 
 def evaluate_bhi(ctx: Context) -> Outcome:
     """BILL-007: 99484 on 20 countable BHI minutes (BHI-010; inpatient minutes count, CCM-062)."""
     outcome, minutes = _start(ctx, "BHI")
     total = _staff_minutes(ctx, minutes)  # CCM-064
-    option = series(ctx, "99484", total)
+    option = series(ctx.plan, "99484", total)
     if option is None:
         outcome.reasons.append(
             Reason(
@@ -247,10 +186,10 @@ def evaluate_rpm(ctx: Context) -> Outcome:
                 f"RPM: set-up 99453 needs {setup.reading_days_min} reading days in its first period ({days})"
             )
     total = minutes.staff + minutes.practitioner  # staff or practitioner (RPM-013)
-    manage = series(ctx, "99457", total)
+    manage = series(ctx.plan, "99457", total)
     short10 = codes.get("99470")  # from rules year 2026 (RPM-015)
     if manage is None and short10 is not None:
-        manage = series(ctx, "99470", total)
+        manage = series(ctx.plan, "99470", total)
     if manage is not None and not contact:
         manage_reasons.append(
             Reason("BILL-006", "no interactive contact in the month: RPM management codes need one")
