@@ -60,7 +60,7 @@ ehr_codes AS (
   SELECT i.patient_id, i.system, i.code, i.occurrence AS evidence_date,
          'immunization' AS source_table, i.immunization_id AS source_id
   FROM immunization AS i
-  WHERE coalesce(i.status, 'completed') = 'completed'
+  WHERE coalesce(i.status, '') IN ('completed', '')
   UNION ALL
   SELECT e.patient_id, ec.system, ec.code, CAST(e.start_ts AS DATE) AS evidence_date,
          'encounter' AS source_table, e.encounter_id AS source_id
