@@ -53,11 +53,16 @@ class ChartPanels:
 
     @property
     def versions(self) -> list[tuple[str, str]]:
-        """The run's rule versions, labelled, for the provenance line."""
+        """The run's rule versions, labelled, in a fixed order (PostgreSQL's jsonb keeps no key
+        order): the known ones first, then any other by name."""
+        known = list(VERSION_LABELS)
+        keys = sorted(
+            self.run.rule_versions, key=lambda k: (known.index(k) if k in known else len(known), k)
+        )
         return [
-            (VERSION_LABELS.get(key, key.removesuffix("_version").replace("_", " ")), str(value))
-            for key, value in self.run.rule_versions.items()
-            if value
+            (VERSION_LABELS.get(k, k.removesuffix("_version").replace("_", " ")), str(value))
+            for k in keys
+            if (value := self.run.rule_versions[k])
         ]
 
     @property
