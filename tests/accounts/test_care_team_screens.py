@@ -244,3 +244,16 @@ def test_admin_of_another_organization_and_other_roles_get_404(
         assert ended.status_code == 404
     assignment.refresh_from_db()
     assert assignment.end is None
+
+
+def test_the_form_offers_only_people_in_care_team_roles(login, admin, cm_a, team, org_a):
+    """SEC-002: care managers, case managers and billing practitioners may join a care team;
+    a biller or the program administrator is not offered."""
+    biller = _member("bill", org_a, "biller", last="Ledger")
+    page = login(admin).get("/account/care-teams/").content.decode()
+    select = re.search(r'<select name="user"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None
+    offered = {int(v) for v in re.findall(r'<option value="(\d+)"', select.group(1))}
+    expected = {cm_a.pk, team["no_npi"].pk, team["drpatel"].pk, team["casey"].pk}
+    assert offered == expected
+    assert biller.pk not in offered and admin.pk not in offered

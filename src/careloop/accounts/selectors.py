@@ -222,7 +222,13 @@ def patient_for_care_team(user: Any, patient_id: int, session: Any = None) -> An
     return found
 
 
-CARE_TEAM_MEMBER_ROLES = (Role.CARE_MANAGER, Role.CASE_MANAGER, Role.BILLING_PRACTITIONER)
+# str() gives a TextChoices member's value; mypy (no Django stubs) types the bare member as
+# its (value, label) tuple.
+CARE_TEAM_MEMBER_ROLES = (
+    str(Role.CARE_MANAGER),
+    str(Role.CASE_MANAGER),
+    str(Role.BILLING_PRACTITIONER),
+)
 
 
 def organization_people(

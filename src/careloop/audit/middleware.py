@@ -26,6 +26,6 @@ class AuditContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = getattr(request, "request_id", None) or uuid.uuid4().hex
-        source = Source.API if request.path.startswith(API_PREFIX) else Source.SCREEN
+        source = str(Source.API if request.path.startswith(API_PREFIX) else Source.SCREEN)
         with audit_context(request_id=request_id, source=source):
             return self.get_response(request)

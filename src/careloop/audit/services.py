@@ -26,7 +26,7 @@ from django.db import models, transaction
 
 from .models import AccessEvent, ChangeEvent, Source
 
-DEFAULT_SOURCE = Source.CLI
+DEFAULT_SOURCE = str(Source.CLI)  # the value; mypy types a bare TextChoices member as a tuple
 REDACTED = "[redacted]"
 SECRET_NAMES = frozenset({"password", "key", "token", "otp_secret", "secret"})
 

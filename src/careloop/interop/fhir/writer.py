@@ -288,7 +288,7 @@ class Writer:
             action=action,
             before=before,
             after=after,
-            source=Source.IMPORT,
+            source=str(Source.IMPORT),  # the value: mypy types the bare member as a tuple
             request_id=current_request_id() or f"import-run:{self.run}",
         )
 
