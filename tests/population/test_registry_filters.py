@@ -119,6 +119,13 @@ def test_a_bad_filter_value_is_refused_with_a_clear_message(
     assert not AccessEvent.objects.filter(view="population:registry_export").exists()
 
 
+def test_payer_with_accents_filters_on_both_databases(stored_run, cast, login, cm_a):
+    from careloop.population.models import PatientFinding
+
+    PatientFinding.objects.filter(patient=cast["ben"]).update(payers=["Société Mutuelle"])
+    assert _listed(login(cm_a), payer="Société Mutuelle") == ["ben"]
+
+
 def test_other_organization_payer_is_refused(stored_run, login, cm_b):
     # Blue Cross is a payer of organization A's Ben only: cm_b cannot filter on it
     response = login(cm_b).get(URL, {"payer": "Blue Cross Blue Shield"})

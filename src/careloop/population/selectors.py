@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -58,8 +59,12 @@ def latest_run(findings: QuerySet[PatientFinding]) -> AnalyticsRun | None:
 
 
 def _json_item(value: str) -> str:
-    """A JSON list holds the quoted item: match it the same way on SQLite and PostgreSQL."""
-    return json.dumps(value)
+    """A JSON list holds the quoted item: match it the same way on SQLite and PostgreSQL.
+
+    SQLite keeps the text Django wrote (non-ASCII escaped, as json.dumps does by default);
+    PostgreSQL's jsonb reads back as text with the characters themselves.
+    """
+    return json.dumps(value, ensure_ascii=connection.vendor != "postgresql")
 
 
 def registry(user: Any, filters: dict[str, Any], session: Any = None) -> QuerySet[PatientFinding]:
