@@ -41,8 +41,11 @@ class ClinicalRecord(models.Model):
         ]
 
 
-def linked_reference(target: str, *, db_index: bool = False) -> models.ForeignKey:  # type: ignore[type-arg]
+def linked_reference(
+    target: str | type[models.Model], *, db_index: bool = False
+) -> models.ForeignKey:  # type: ignore[type-arg]
     """An optional reference the importer links once its target is stored, in any load order.
+    `target` is a model or its "app.Model" label, as for `ForeignKey`.
 
     It comes with a `<field>_ref` (`reference_key()`) holding the reference until then
     (`interop/fhir/writer.py`, `link_pending`). No index by default: imports write every index.

@@ -214,7 +214,7 @@ def _coverage_kind(rec: Rec) -> str:
 
 
 def _eligibility(file: str, table: str, header: list[str], person: str, rows: list) -> list[Unit]:
-    def build(key: str, recs: list[Rec]) -> list[Row]:
+    def build(key: str, recs: list[Rec]) -> list[list[Row]]:
         return _each(recs, lambda r: _eligibility_rows(r, person))
 
     units = []

@@ -68,7 +68,7 @@ PRODUCT = {
     )
     for code, display in CPT_DISPLAY.items()
 }
-_LINE_PRODUCT = {
+_LINE_PRODUCT: dict[str | None, Fragment] = {
     code: frag({"coding": [{"system": HCPCS if code in _HCPCS_CODES else CPT, "code": code}]})
     for code in CPT_DISPLAY
 }
@@ -128,7 +128,7 @@ def eob(
     diagnoses: list[str],
     lines: list[tuple],
     pos: str,
-    encounter: dict,
+    encounter: Fragment,
     procedures: list[tuple[str, str, str]] | None = None,
 ) -> dict:
     """One claim. `diagnoses` are ICD-10-CM codes, principal first; `lines` are

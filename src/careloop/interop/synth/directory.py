@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from orjson import Fragment
 
@@ -147,10 +148,10 @@ def build_region(seed: int, number: int) -> Region:
     prefix = f"syn{seed}-r{number}"
     slot = number * 64
 
-    def organization(key: str, name: str, kind: str, part_of: dict | None = None) -> dict:
+    def organization(key: str, name: str, kind: str, part_of: Fragment | None = None) -> Fragment:
         nonlocal slot
         slot += 1
-        res = {
+        res: dict[str, Any] = {
             "resourceType": "Organization",
             "id": f"{prefix}-org-{key}",
             "identifier": _npi_identifier(_npi_for(seed, 50_000_000 + slot)),
@@ -176,9 +177,9 @@ def build_region(seed: int, number: int) -> Region:
         return _ref("Organization", res["id"])
 
     def location(
-        key: str, name: str, role: tuple[str, str], org: dict, part_of: dict | None = None
-    ) -> dict:
-        res = {
+        key: str, name: str, role: tuple[str, str], org: Fragment, part_of: Fragment | None = None
+    ) -> Fragment:
+        res: dict[str, Any] = {
             "resourceType": "Location",
             "id": f"{prefix}-loc-{key}",
             "status": "active",
@@ -194,7 +195,7 @@ def build_region(seed: int, number: int) -> Region:
         locations.append(res)
         return _ref("Location", res["id"])
 
-    def practitioner(taxonomy: tuple[str, str]) -> dict:
+    def practitioner(taxonomy: tuple[str, str]) -> Fragment:
         nonlocal slot
         slot += 1
         female = rng.random() < 0.5
@@ -202,7 +203,7 @@ def build_region(seed: int, number: int) -> Region:
         family = rng.choice(SURNAMES)
         nurse = taxonomy[0].startswith("363")
         degree = "NP" if nurse else rng.choice(("MD", "MD", "DO"))
-        res = {
+        res: dict[str, Any] = {
             "resourceType": "Practitioner",
             "id": f"{prefix}-pr{len(practitioners) + 1}",
             "identifier": _npi_identifier(_npi_for(seed, slot)),
@@ -282,5 +283,5 @@ def ma_plan(seed: int, key: str, name: str, contract: str) -> dict:
     }
 
 
-def ma_plan_refs(seed: int) -> list[dict]:
+def ma_plan_refs(seed: int) -> list[Fragment]:
     return [_ref("Organization", ma_plan_id(seed, key), name) for key, name, _ in MA_PLANS]

@@ -90,6 +90,12 @@ class Context:
 
 
 class Person:
+    # Drawn by coverage.draw() (entitlement) and build_patient (the MBI), not in __init__.
+    part_b_start: int  # window day Part B starts
+    first_day: int  # first window day with Part B data
+    ma: bool  # enrolled in Medicare Advantage
+    mbi: str
+
     def __init__(self, ctx: Context, index: int) -> None:
         self.ctx = ctx
         self.index = index
@@ -211,7 +217,7 @@ class Person:
         p_awv = 0.75 if self.prevention else 0.12
         anchor = randint(rng, 0, 180)
         new_enrollee = self.part_b_start >= -365
-        days = []
+        days: list[tuple[int, str]] = []
         for k in range(3):
             if rng.random() >= p_awv:
                 continue

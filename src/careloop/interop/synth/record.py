@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from orjson import Fragment
+
 from careloop.core.codesystems import CVX, RXNORM, SNOMED
 
 from . import templates as T
@@ -103,7 +105,7 @@ def encounter_diagnosis(p, icd: str, onset: str, abatement_day: int, enc) -> Non
 
 
 def procedure(
-    p, code: str, performed: str, enc: dict | None, pcs_display: str | None = None
+    p, code: str, performed: str, enc: Fragment | None, pcs_display: str | None = None
 ) -> None:
     concept = pcs_concept(code, pcs_display) if pcs_display else PRODUCT[code]
     res = {

@@ -150,7 +150,7 @@ class Stays(Events):
             record.procedure(p, code, performed, enc, display)
         record.encounter_diagnosis(p, principal, first, discharge + 14, enc)
         days = max(los, 1)
-        lines = [
+        lines: list[tuple[str | None, str, str, float, int]] = [
             (None, "0120", first, 1800.0 * days, days),
             (None, "0250", first, 900.0 + 150.0 * los, 1),
             (None, "0300", first, 450.0, 1),

@@ -72,7 +72,7 @@ ICD["Z09"] = coding(
 # ICD-10-CM CodeableConcepts (reasonCode entries).
 ICD_CC = {code: frag({"coding": [c]}) for code, c in ICD.items()}
 
-CLASS = {
+_CLASS = {
     code: coding(ENCOUNTER_CLASS, code, display)
     for code, display in (
         ("AMB", "ambulatory"),
@@ -85,11 +85,11 @@ CLASS = {
     )
 }
 _HCPCS = frozenset(code for code in CPT_DISPLAY if code[0].isalpha())
-ENC_TYPE = {
+_ENC_TYPE = {
     code: [{"coding": [coding(HCPCS if code in _HCPCS else CPT, code, display)]}]
     for code, display in CPT_DISPLAY.items()
 }
-ENC_TYPE["inpatient"] = [
+_ENC_TYPE["inpatient"] = [
     {
         "coding": [
             coding(SNOMED, "32485007", "Hospital admission"),
@@ -97,7 +97,7 @@ ENC_TYPE["inpatient"] = [
         ]
     }
 ]
-ENC_TYPE["observation"] = [
+_ENC_TYPE["observation"] = [
     {
         "coding": [
             coding(ENCOUNTER_KIND, "observation", "Hospital observation stay"),
@@ -105,17 +105,17 @@ ENC_TYPE["observation"] = [
         ]
     }
 ]
-ENC_TYPE["snf"] = [
+_ENC_TYPE["snf"] = [
     {"coding": [coding(ENCOUNTER_KIND, "snf-stay", "Skilled nursing facility stay")]}
 ]
-ENC_TYPE["hh"] = [
+_ENC_TYPE["hh"] = [
     {"coding": [coding(ENCOUNTER_KIND, "home-health-episode", "Home health episode of care")]}
 ]
 
-PPRF = [{"coding": [coding(PARTICIPANT_TYPE, "PPRF", "primary performer")]}]
-ATND = [{"coding": [coding(PARTICIPANT_TYPE, "ATND", "attender")]}]
+_PPRF = [{"coding": [coding(PARTICIPANT_TYPE, "PPRF", "primary performer")]}]
+_ATND = [{"coding": [coding(PARTICIPANT_TYPE, "ATND", "attender")]}]
 
-ADMIT = {
+_ADMIT = {
     code: {"coding": [coding(ADMIT_SOURCE, code, display)]}
     for code, display in (
         ("emd", "From accident/emergency department"),
@@ -124,7 +124,7 @@ ADMIT = {
         ("nursing", "From nursing home"),
     )
 }
-DISCHARGE = {
+_DISCHARGE = {
     key: {
         "coding": [
             coding(DISCHARGE_DISPOSITION, code, display),
@@ -172,27 +172,27 @@ DISCHARGE = {
     )
 }
 
-VITAL_SIGNS = [{"coding": [coding(OBSERVATION_CATEGORY, "vital-signs", "Vital Signs")]}]
-LABORATORY = [{"coding": [coding(OBSERVATION_CATEGORY, "laboratory", "Laboratory")]}]
+_VITAL_SIGNS = [{"coding": [coding(OBSERVATION_CATEGORY, "vital-signs", "Vital Signs")]}]
+_LABORATORY = [{"coding": [coding(OBSERVATION_CATEGORY, "laboratory", "Laboratory")]}]
 
 
 def loinc(code: str, display: str) -> dict:
     return {"coding": [coding(LOINC, code, display)]}
 
 
-BP_PANEL = loinc("85354-9", "Blood pressure panel with all children optional")
-SYSTOLIC = loinc("8480-6", "Systolic blood pressure")
-DIASTOLIC = loinc("8462-4", "Diastolic blood pressure")
+_BP_PANEL = loinc("85354-9", "Blood pressure panel with all children optional")
+_SYSTOLIC = loinc("8480-6", "Systolic blood pressure")
+_DIASTOLIC = loinc("8462-4", "Diastolic blood pressure")
 # key -> (code concept, unit, UCUM code, category)
-MEASURES = {
-    "weight": (loinc("29463-7", "Body weight"), "kg", "kg", VITAL_SIGNS),
-    "bmi": (loinc("39156-5", "Body mass index (BMI) [Ratio]"), "kg/m2", "kg/m2", VITAL_SIGNS),
-    "heart_rate": (loinc("8867-4", "Heart rate"), "/min", "/min", VITAL_SIGNS),
+_MEASURES = {
+    "weight": (loinc("29463-7", "Body weight"), "kg", "kg", _VITAL_SIGNS),
+    "bmi": (loinc("39156-5", "Body mass index (BMI) [Ratio]"), "kg/m2", "kg/m2", _VITAL_SIGNS),
+    "heart_rate": (loinc("8867-4", "Heart rate"), "/min", "/min", _VITAL_SIGNS),
     "hba1c": (
         loinc("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood"),
         "%",
         "%",
-        LABORATORY,
+        _LABORATORY,
     ),
     "egfr": (
         loinc(
@@ -201,47 +201,52 @@ MEASURES = {
         ),
         "mL/min/{1.73_m2}",
         "mL/min/{1.73_m2}",
-        LABORATORY,
+        _LABORATORY,
     ),
     "hemoglobin": (
         loinc("718-7", "Hemoglobin [Mass/volume] in Blood"),
         "g/dL",
         "g/dL",
-        LABORATORY,
+        _LABORATORY,
     ),
     "sodium": (
         loinc("2951-2", "Sodium [Moles/volume] in Serum or Plasma"),
         "mmol/L",
         "mmol/L",
-        LABORATORY,
+        _LABORATORY,
     ),
     "cholesterol": (
         loinc("2093-3", "Cholesterol [Mass/volume] in Serum or Plasma"),
         "mg/dL",
         "mg/dL",
-        LABORATORY,
+        _LABORATORY,
     ),
 }
 
-CONDITION_ACTIVE = {"coding": [coding(CONDITION_CLINICAL, "active", "Active")]}
-CONDITION_RESOLVED = {"coding": [coding(CONDITION_CLINICAL, "resolved", "Resolved")]}
-CONDITION_CONFIRMED = {"coding": [coding(CONDITION_VERIFICATION, "confirmed", "Confirmed")]}
-PROBLEM_LIST = [{"coding": [coding(CONDITION_CATEGORY, "problem-list-item", "Problem List Item")]}]
-ENCOUNTER_DIAGNOSIS = [
+_CONDITION_ACTIVE = {"coding": [coding(CONDITION_CLINICAL, "active", "Active")]}
+_CONDITION_RESOLVED = {"coding": [coding(CONDITION_CLINICAL, "resolved", "Resolved")]}
+_CONDITION_CONFIRMED = {"coding": [coding(CONDITION_VERIFICATION, "confirmed", "Confirmed")]}
+_PROBLEM_LIST = [{"coding": [coding(CONDITION_CATEGORY, "problem-list-item", "Problem List Item")]}]
+_ENCOUNTER_DIAGNOSIS = [
     {"coding": [coding(CONDITION_CATEGORY, "encounter-diagnosis", "Encounter Diagnosis")]}
 ]
 
 # Serialized once (see the module docstring).
-CLASS = {key: frag(value) for key, value in CLASS.items()}
-ENC_TYPE = {key: frag(value) for key, value in ENC_TYPE.items()}
-ADMIT = {key: frag(value) for key, value in ADMIT.items()}
-DISCHARGE = {key: frag(value) for key, value in DISCHARGE.items()}
+CLASS = {key: frag(value) for key, value in _CLASS.items()}
+ENC_TYPE = {key: frag(value) for key, value in _ENC_TYPE.items()}
+ADMIT = {key: frag(value) for key, value in _ADMIT.items()}
+DISCHARGE = {key: frag(value) for key, value in _DISCHARGE.items()}
 MEASURES = {
     key: (frag(code), unit, ucum, frag(category))
-    for key, (code, unit, ucum, category) in MEASURES.items()
+    for key, (code, unit, ucum, category) in _MEASURES.items()
 }
-PPRF, ATND, VITAL_SIGNS, LABORATORY = frag(PPRF), frag(ATND), frag(VITAL_SIGNS), frag(LABORATORY)
-BP_PANEL, SYSTOLIC, DIASTOLIC = frag(BP_PANEL), frag(SYSTOLIC), frag(DIASTOLIC)
-CONDITION_ACTIVE, CONDITION_RESOLVED = frag(CONDITION_ACTIVE), frag(CONDITION_RESOLVED)
-CONDITION_CONFIRMED, PROBLEM_LIST = frag(CONDITION_CONFIRMED), frag(PROBLEM_LIST)
-ENCOUNTER_DIAGNOSIS = frag(ENCOUNTER_DIAGNOSIS)
+PPRF, ATND, VITAL_SIGNS, LABORATORY = (
+    frag(_PPRF),
+    frag(_ATND),
+    frag(_VITAL_SIGNS),
+    frag(_LABORATORY),
+)
+BP_PANEL, SYSTOLIC, DIASTOLIC = frag(_BP_PANEL), frag(_SYSTOLIC), frag(_DIASTOLIC)
+CONDITION_ACTIVE, CONDITION_RESOLVED = frag(_CONDITION_ACTIVE), frag(_CONDITION_RESOLVED)
+CONDITION_CONFIRMED, PROBLEM_LIST = frag(_CONDITION_CONFIRMED), frag(_PROBLEM_LIST)
+ENCOUNTER_DIAGNOSIS = frag(_ENCOUNTER_DIAGNOSIS)

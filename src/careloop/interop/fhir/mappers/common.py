@@ -41,15 +41,15 @@ class MapContext:
         """Normalize a Reference to a key; "" when absent, contained or only a display."""
         if type(obj) is dict:
             # fast path, most references: a plain relative "Type/id"
-            value = obj.get("reference")
-            if type(value) is str and ":" not in value and "?" not in value and value[:1] != "#":
-                rtype, sep, rid = value.partition("/")
+            plain = obj.get("reference")
+            if type(plain) is str and ":" not in plain and "?" not in plain and plain[:1] != "#":
+                rtype, sep, rid = plain.partition("/")
                 if sep and rid and "/" not in rid:
                     if types and rtype not in types:
                         raise MappingError(
-                            path, f"reference {value!r} must point to {' or '.join(types)}"
+                            path, f"reference {plain!r} must point to {' or '.join(types)}"
                         )
-                    return value
+                    return plain
         if obj is None or (isinstance(obj, dict) and "reference" not in obj):
             if required:
                 raise MappingError(path, "required reference is missing")

@@ -71,11 +71,11 @@ class Command(BaseCommand):
 
             if opts["source"] == "claims":
                 fmt = opts["claims_format"]
-                job = ClaimsImport(org.pk, fmt, opts["source_system"] or fmt, progress=tick)
-                run, report = job.run(opts["paths"])
+                claims = ClaimsImport(org.pk, fmt, opts["source_system"] or fmt, progress=tick)
+                run, report = claims.run(opts["paths"])
             else:
-                job = FhirImport(org.pk, opts["source_system"] or "fhir", progress=tick)
-                run, report = job.run(opts["paths"])
+                fhir = FhirImport(org.pk, opts["source_system"] or "fhir", progress=tick)
+                run, report = fhir.run(opts["paths"])
         data = report.as_dict()
         data["run_id"] = run.pk
         if opts["report"]:
