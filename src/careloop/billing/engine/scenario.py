@@ -97,7 +97,7 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             self.fail(path, f"must be a whole number ≥ 0, got {_show(value)}")
             return 0
-        return value
+        return int(value)  # an int already: int() only tells mypy so
 
     def choice(self, value: Any, path: str, options: tuple[T, ...]) -> T:
         if value not in options:

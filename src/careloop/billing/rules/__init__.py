@@ -242,7 +242,7 @@ def _int(table: Mapping[str, Any], key: str, path: str, default: int | None = No
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise SettingError(f"{path}.{key}", f"must be a whole number ≥ 0, got {value!r}")
-    return value
+    return int(value)  # an int already: int() only tells mypy so
 
 
 def _decimal(table: Mapping[str, Any], key: str, path: str) -> Decimal:

@@ -122,7 +122,7 @@ def _count(path: str, raw: Any) -> int:
         return 0
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
         raise SettingError(path, f"must be a whole number ≥ 0, got {raw!r}")
-    return raw
+    return int(raw)  # an int already: int() only tells mypy so
 
 
 def _choice(options: tuple[str, ...]) -> Callable[[str, Any], str]:
