@@ -14,7 +14,9 @@ from careloop.analytics.lace import score_lace
 from careloop.analytics.pipeline import load_marts
 from careloop.analytics.reference import reference_tables
 
-VECTORS_FILE = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "vectors" / "lace.json"
+VECTORS_FILE = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "vectors" / "lace.json"
+)
 
 
 def _vectors() -> list[dict]:

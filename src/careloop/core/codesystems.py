@@ -31,7 +31,9 @@ BB_EOB_TYPE = "https://bluebutton.cms.gov/resources/codesystem/eob-type"
 NUBC_DISCHARGE = "https://www.nubc.org/CodeSystem/PatDischargeStatus"
 ADMIT_SOURCE = "http://terminology.hl7.org/CodeSystem/admit-source"
 DISCHARGE_DISPOSITION = "http://terminology.hl7.org/CodeSystem/discharge-disposition"
-CMS_PLACE_OF_SERVICE = "https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set"
+CMS_PLACE_OF_SERVICE = (
+    "https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set"
+)
 COVERAGE_CLASS = "http://terminology.hl7.org/CodeSystem/coverage-class"
 COVERAGE_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 
