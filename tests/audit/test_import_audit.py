@@ -1,7 +1,7 @@
 """Imports write change events in the transaction of each write (SEC-005, source "import").
 
 Created rows: one event per table and write, entity ``import-run:<id>``, listing
-``[id, source id, content hash]`` of every row. Updated rows: one event each, field-level.
+``id<TAB>source id<TAB>content hash`` of every row, one line each. Updated rows: one event each, field-level.
 A failed bundle writes no event; a re-import of unchanged data writes none.
 """
 
@@ -69,10 +69,11 @@ def test_created_rows_are_listed_in_one_event_per_table_with_their_ids_and_hashe
     assert conditions.source == "import"
     assert conditions.organization_id == org_a.pk
     stored = {c.pk: (c.source_id, c.content_hash) for c in cm.Condition.objects.all()}
-    listed = {pk: (sid, h) for pk, sid, h in conditions.after["rows"]}
-    assert listed == stored
+    lines = [line.split("\t") for line in conditions.after["rows"].splitlines()]
+    assert {int(pk): (sid, h) for pk, sid, h in lines} == stored
+    assert conditions.after["count"] == 2
     assert conditions.after["import_run"] == run.pk
-    assert [r[1] for r in events["clinical.patient"].after["rows"]] == ["p1"]
+    assert events["clinical.patient"].after["rows"].split("\t")[1] == "p1"
     assert all(report.ok for report in verify_all())
 
 

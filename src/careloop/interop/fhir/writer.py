@@ -9,7 +9,7 @@ unit, an id cache, and the database; optional ones that do not resolve yet keep 
 
 Every write is audited in its own transaction (SEC-005, source "import"): the rows one call
 creates in one table make one change event, entity `import-run:<id>`, whose `after` lists
-`[id, source id, content hash]` per row (the content hash names the source resource exactly,
+`id<TAB>source id<TAB>content hash`, one line per row (the content hash names the source resource exactly,
 so the event does not copy it); each updated row gets its own event with the field-level
 before and after; each reference linked later gets one event per table, field and target.
 """
@@ -266,7 +266,12 @@ class Writer:
                 {
                     "import_run": self.run,
                     "source_system": self.source_system,
-                    "rows": [[pk, sid, h] for (sid, h, _v), pk in zip(new_rows, pks, strict=True)],
+                    "count": len(new_rows),
+                    # one line per row, "id<TAB>source id<TAB>content hash": a single string
+                    # keeps hashing and storing the event cheap (decision 0001)
+                    "rows": "\n".join(
+                        f"{pk}\t{sid}\t{h}" for (sid, h, _v), pk in zip(new_rows, pks, strict=True)
+                    ),
                 },
             )
         if name in IDENTIFIED:
