@@ -138,7 +138,9 @@ def generate(
             for task in tasks:
                 write(_chunk_task(task))
         else:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            # spawn, not fork: a forked worker can inherit a lock held by another thread of
+            # the parent (a JVM, a browser driver, a test server) and hang for ever
+            with multiprocessing.get_context("spawn").Pool(workers) as pool:
                 pending: deque = deque()
                 for task in tasks:
                     pending.append(pool.apply_async(_chunk_task, (task,)))
