@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from careloop.accounts import policies
 from careloop.audit.services import record_access
+from careloop.core.sorting import sort_links
 
 from . import selectors
 from .forms import RegistryFilterForm
@@ -72,24 +73,6 @@ def _filter_form(request: HttpRequest, base: QuerySet[PatientFinding]) -> Regist
     )
 
 
-def _sort_links(query: Any, current: str) -> dict[str, dict[str, str]]:
-    """Per sortable column: the link that sorts by it (toggling) and its aria-sort state."""
-    links = {}
-    rest = query.copy()
-    rest.pop("sort", None)
-    rest.pop("page", None)
-    prefix = f"{rest.urlencode()}&" if rest else ""
-    for column, (asc, first) in SORTABLE.items():
-        if current == asc:
-            state, target = "ascending", f"-{asc}"
-        elif current == f"-{asc}":
-            state, target = "descending", asc
-        else:
-            state, target = "none", first
-        links[column] = {"href": f"?{prefix}sort={target}", "state": state}
-    return links
-
-
 @require_GET
 def registry(request: HttpRequest) -> HttpResponse:
     base = selectors.visible_findings(request.user, request.session)
@@ -124,7 +107,7 @@ def registry(request: HttpRequest) -> HttpResponse:
             "run": selectors.latest_run(base),
             "counts": selectors.status_counts(base),
             "tiers": selectors.tier_counts(base),
-            "sort_links": _sort_links(request.GET, sort),
+            "sort_links": sort_links(request.GET, SORTABLE, sort),
             "query": query.urlencode(),
         },
         status=status,
