@@ -4,8 +4,9 @@
 -- cpt_hcpcs, loinc, snomed, icd10pcs) by care_gap_code_system; a claim line without a system
 -- counts as CPT/HCPCS; observation codes (no system in the snapshot) as LOINC.
 -- Sources: claim lines (line date, else the claim's from-date), claim procedures (ICD-10-PCS,
--- CPT), claim diagnoses and EHR Conditions / encounter codes (ICD-10-CM prefix entries, SNOMED
--- CT), hospice claims (list hospice, dated on their through-date, at most T), Procedures,
+-- CPT), claim diagnoses and EHR Conditions / encounter codes (ICD-10-CM prefix entries through
+-- care_gap_icd10_map, matched once per distinct code; SNOMED CT), hospice claims (list hospice,
+-- dated on their through-date, at most T), Procedures,
 -- Immunizations (completed), encounter type and reason codes, Observations (with their value:
 -- HbA1c %, GAP-007), and statin medications (list statin, GAP-009: dated on the last day the
 -- order was active up to T: its end date, T while active, else its order date).
@@ -38,8 +39,7 @@ claim_rows AS (
          c.claim_id AS source_id
   FROM claim AS c
   JOIN claim_diagnosis AS d ON d.claim_id = c.claim_id
-  JOIN care_gap_icd10 AS x
-    ON length(d.code) >= x.prefix_len AND substr(d.code, 1, x.prefix_len) BETWEEN x.low AND x.high
+  JOIN care_gap_icd10_map AS x ON x.code = d.code
   WHERE coalesce(c.status, '') NOT IN ('cancelled', 'entered-in-error')
   UNION ALL
   SELECT c.patient_id, 'hospice' AS list_id,
@@ -88,9 +88,8 @@ ehr_rows AS (
   SELECT r.patient_id, x.list_id, r.evidence_date, r.code, CAST(NULL AS DOUBLE) AS value,
          CAST(NULL AS BOOLEAN) AS above_9, r.source_table, r.source_id
   FROM ehr_codes AS r
-  JOIN care_gap_icd10 AS x
-    ON r.system = 'http://hl7.org/fhir/sid/icd-10-cm'
-    AND length(r.code) >= x.prefix_len AND substr(r.code, 1, x.prefix_len) BETWEEN x.low AND x.high
+  JOIN care_gap_icd10_map AS x
+    ON r.system = 'http://hl7.org/fhir/sid/icd-10-cm' AND x.code = r.code
   UNION ALL
   SELECT o.patient_id, k.list_id, CAST(o.effective_ts AS DATE) AS evidence_date, k.code, o.value,
          k.above_9, 'observation' AS source_table, o.observation_id AS source_id

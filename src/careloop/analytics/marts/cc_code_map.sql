@@ -1,24 +1,15 @@
--- cc_code_map: every ICD-10-CM and SNOMED CT code of the snapshot mapped to its CCW conditions,
--- through the project's one value-set definition (careloop.analytics.chronic_conditions, exported
--- at run time to valueset_icd10 / valueset_snomed). All 75 CCW categories, acute ones included.
+-- cc_code_map: every ICD-10-CM code of the snapshot (icd10_code) and every SNOMED CT code of the
+-- value set mapped to its CCW conditions, through the project's one value-set definition
+-- (careloop.analytics.chronic_conditions, exported at run time to valueset_icd10 /
+-- valueset_snomed). All 75 CCW categories, acute ones included.
 -- ICD-10-CM entry semantics (docs/chronic-conditions.md): a normalized code c matches an entry
 -- when len(c) >= prefix_len and low <= substr(c, 1, prefix_len) <= high, and, for an entry with
 -- a 7th-character filter, len(c) = 7 and its 7th character is one of them. A code belongs to a
 -- condition when an include entry matches and no exclude entry of that condition does; role
 -- 'disqualify' marks the CC-005 claim-level exclusions.
-WITH icd_codes AS (
-  SELECT DISTINCT code FROM claim_diagnosis
-  UNION
-  SELECT DISTINCT upper(replace(trim(code), '.', '')) AS code
-  FROM condition
-  WHERE system = 'http://hl7.org/fhir/sid/icd-10-cm'
-  UNION
-  SELECT DISTINCT code FROM encounter_code
-  WHERE kind = 'reason' AND system = 'http://hl7.org/fhir/sid/icd-10-cm'
-),
-matches AS (
+WITH matches AS (
   SELECT DISTINCT c.code, v.condition_id, v.role
-  FROM icd_codes AS c
+  FROM icd10_code AS c
   JOIN valueset_icd10 AS v
     ON length(c.code) >= v.prefix_len
     AND substr(c.code, 1, v.prefix_len) BETWEEN v.low AND v.high

@@ -40,11 +40,17 @@ WITH codes AS (
       )
     )
 ),
-found AS (
-  SELECT DISTINCT x.patient_id, q.charlson_condition
-  FROM codes AS x
+code_map AS (
+  -- the prefix match once per distinct code, then an equi-join on every patient's code
+  SELECT DISTINCT c.code, q.charlson_condition
+  FROM (SELECT DISTINCT code FROM codes) AS c
   JOIN charlson_quan_code AS q
-    ON length(x.code) >= q.prefix_len AND substr(x.code, 1, q.prefix_len) = q.prefix
+    ON length(c.code) >= q.prefix_len AND substr(c.code, 1, q.prefix_len) = q.prefix
+),
+found AS (
+  SELECT DISTINCT x.patient_id, m.charlson_condition
+  FROM codes AS x
+  JOIN code_map AS m ON m.code = x.code
 ),
 counted AS (
   SELECT f.patient_id, f.charlson_condition, d.weight
