@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from careloop.analytics.care_gaps import load_rules as load_care_gap_rules
 from careloop.analytics.chronic_conditions import (
     conditions_for_icd10,
     conditions_for_snomed,
@@ -45,6 +46,7 @@ def test_manifest_names_the_run(run):
     assert saved["engine"].startswith("duckdb")
     assert len(saved["input_hash"]) == 64
     assert saved["value_set_version"] and saved["rules_version"]
+    assert saved["care_gaps_version"] == load_care_gap_rules().version  # rules/care_gaps.toml
     assert {m["name"] for m in saved["marts"]} == set(load_marts())
     assert all(m["seconds"] >= 0 and len(m["sql_sha256"]) == 64 for m in saved["marts"])
     for mart in load_marts():

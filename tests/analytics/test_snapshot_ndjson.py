@@ -138,3 +138,25 @@ def test_generated_slices_give_the_snapshot_of_the_generated_files(population, t
     slices = builder.close()
     assert slices.rows == files.rows
     assert _tables(tmp_path / "slices") == _tables(tmp_path / "files")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_synthea_bulk_export_snapshots_as_it_imports_derived_coverage_included(
+    org_a, shared_data, tmp_path
+):
+    """The shared Synthea Bulk export carries no Coverage resources: both paths derive one
+    Coverage per patient and payer kind from the claims, by the one rule (coverage_spans)."""
+    from careloop.interop.fhir.importer import FhirImport
+
+    bulk = shared_data / "bulk-fhir"
+    _run, report = FhirImport(org_a.pk).run([str(bulk)])
+    connection.ensure_connection()
+    db = snapshot(connection.connection, tmp_path / "db", organization_id=org_a.pk)
+    ndjson, _problems, _count = snapshot_ndjson([bulk], tmp_path / "nd", organization_id=org_a.pk)
+    assert ndjson.rows == db.rows
+    coverage = _tables(tmp_path / "nd")["coverage"]
+    assert len(coverage) >= db.rows["patient"] > 0  # every patient of the export has claims
+    assert {r["kind"] for r in coverage} >= {"part-b", "private"}
+    ours, theirs = _renumbered(_tables(tmp_path / "nd")), _renumbered(_tables(tmp_path / "db"))
+    for name in theirs:
+        assert ours[name] == theirs[name], name

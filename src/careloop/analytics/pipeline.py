@@ -11,8 +11,8 @@ named tables and returns Arrow tables that the engine registers, in the same ord
 The one step is CMS-HCC scoring (``hcc/step.py``, docs/decisions/0011-risk-marts-and-hcc-step.md).
 
 Each run writes ``<out>/<mart>.parquet`` and ``<out>/manifest.json``: run id, as-of date, engine,
-the input hash of the snapshot files, value-set and rule versions, configuration, and per mart its
-rows, seconds, dependencies and the SHA-256 of its SQL.
+the input hash of the snapshot files, the value-set, rules, Charlson and care-gap versions, the
+configuration, and per mart its rows, seconds, dependencies and the SHA-256 of its SQL.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from careloop.analytics.care_gaps import load_rules as load_care_gap_rules
 from careloop.analytics.chronic_conditions import VALUE_SET_VERSION
 from careloop.analytics.engine import Engine
 from careloop.analytics.hcc.step import HCC_INPUTS, HCC_OUTPUTS, run_hcc_step
@@ -165,6 +166,7 @@ class RunManifest:
     value_set_version: str
     rules_version: str
     charlson_version: str
+    care_gaps_version: str
     config: dict[str, Any]
     snapshot_rows: dict[str, int]
     marts: list[MartTiming]
@@ -245,6 +247,7 @@ def run_marts(
         value_set_version=VALUE_SET_VERSION,
         rules_version=RULES_VERSION,
         charlson_version=CHARLSON_VERSION,
+        care_gaps_version=load_care_gap_rules().version,
         config=_config_json(cfg),
         snapshot_rows=dict(snapshot_rows or {}),
         marts=timings,

@@ -12,8 +12,9 @@ numbers rows), identifier references resolve through the targets' identifiers, a
 Split in two so the heavy part runs in worker processes: ``convert_lines`` (map and flatten one
 chunk of lines; references still keys) and ``SnapshotBuilder`` (resolve keys, write Parquet).
 Files are read in the importer's load order (``readers.collect_files``), so every reference
-points at a row already seen. Not done here (the importer does it): derived Coverage for
-patients without Coverage resources, and updates of a resource that appears twice (first wins).
+points at a row already seen. Patients without Coverage resources get Coverage derived from
+their claims by the importer's rule (``interop.fhir.coverage_spans``). Not done here (the
+importer does it): updates of a resource that appears twice (first wins).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from careloop.analytics.snapshot import (
@@ -41,6 +43,7 @@ from careloop.analytics.snapshot import (
     _table,
     input_hash,
 )
+from careloop.interop.fhir.coverage_spans import ClaimPayerDates, coverage_spans
 from careloop.interop.fhir.mapping import map_ndjson_lines
 from careloop.interop.fhir.readers import ReadError, collect_files, read_ndjson
 from careloop.interop.fhir.resource_types import LOAD_ORDER
@@ -238,6 +241,7 @@ class SnapshotBuilder:
         self.first_id = dict(self.next_id)
         self.keys: dict[str, dict[str, int]] = {t: {} for t in KEYED.values()}
         self.condition_codes: dict[str, str] = {}
+        self.covered: set[int] = set()  # patients with a Coverage resource
         self.schemas: dict[str, pa.Schema] = {}
         for spec in SNAPSHOT_TABLES:
             self.schemas[spec.name] = pa.schema([(c.name, c.type) for c in spec.columns])
@@ -268,6 +272,8 @@ class SnapshotBuilder:
             rows = chunk.tables.get(spec.name)
             if rows:
                 local_ids[spec.name], local_patients[spec.name] = self._add_rows(spec, rows)
+                if spec.name == "coverage":
+                    self.covered.update(p for p in local_patients["coverage"] if p is not None)
             if spec.name == "practitioner":
                 keys = self.keys["Practitioner"]
                 for key, own in chunk.identifiers:
@@ -388,12 +394,66 @@ class SnapshotBuilder:
     def close(self) -> SnapshotResult:
         for name in self.buffers:
             self._flush(name)
-        for writer in self.writers.values():
-            writer.close()
+        for name, writer in self.writers.items():
+            if name != "coverage":
+                writer.close()
+        self._derive_coverage()
+        self._flush("coverage")
+        self.writers["coverage"].close()
         files = {t: self.out / f"{t}.parquet" for t in self.schemas}
         return SnapshotResult(
             self.out, dict(self.rows), files, time.perf_counter() - self.started, input_hash(files)
         )
+
+    def _derive_coverage(self) -> None:
+        """Coverage for the patients with claims and no Coverage resource, by the importer's
+        rule (``interop.fhir.coverage_spans``): Synthea's Bulk data names payers only on claims."""
+        claims = pq.read_table(
+            self.out / "claim.parquet", columns=["patient_id", "payer", "start_date", "end_date"]
+        )
+        keep = pc.and_(
+            pc.invert(pc.is_in(claims["patient_id"], pa.array(sorted(self.covered), pa.int64()))),
+            pc.fill_null(pc.not_equal(claims["payer"], ""), False),
+        )
+        groups = (
+            claims.filter(keep)
+            .group_by(["patient_id", "payer"])
+            .aggregate([("start_date", "min"), ("end_date", "max"), ("start_date", "max")])
+            .sort_by([("patient_id", "ascending"), ("payer", "ascending")])
+        )
+        spans = coverage_spans(
+            ClaimPayerDates(*r)
+            for r in zip(
+                *(
+                    groups[c].to_pylist()
+                    for c in (
+                        "patient_id",
+                        "payer",
+                        "start_date_min",
+                        "end_date_max",
+                        "start_date_max",
+                    )
+                ),
+                strict=True,
+            )
+        )
+        buffer = self.buffers["coverage"]
+        for (patient, kind), (start, end, payer) in sorted(spans.items()):
+            buffer.append(
+                (
+                    self.next_id["coverage"],
+                    patient,
+                    kind,
+                    payer[:200],
+                    "active",
+                    start,
+                    end,
+                    "",
+                    False,
+                )
+            )
+            self.next_id["coverage"] += 1
+        self.rows["coverage"] += len(spans)
 
 
 def _raw_chunks(

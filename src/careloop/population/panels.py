@@ -21,6 +21,7 @@ VERSION_LABELS = {
     "value_set_version": "value sets",
     "rules_version": "rules",
     "charlson_version": "Charlson",
+    "care_gaps_version": "care gaps",
 }
 
 

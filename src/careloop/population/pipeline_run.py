@@ -9,7 +9,7 @@ connection, the organization's billing practitioners), calls the pure pipeline i
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,9 +20,10 @@ from django.db import connection
 
 from careloop.accounts.models import Membership, Organization, Role
 from careloop.analytics.engine import make_engine
-from careloop.analytics.pipeline import latest_data_date, run_marts
+from careloop.analytics.pipeline import RunManifest, latest_data_date, run_marts
 from careloop.analytics.reference import AnalyticsConfig
 from careloop.analytics.snapshot import snapshot
+from careloop.analytics.snapshot_ndjson import snapshot_ndjson
 
 from .models import AnalyticsRun
 from .services import store_results
@@ -85,20 +86,9 @@ def run_population_analytics(
     snap = snapshot(
         connection.connection, snap_dir, organization_id=organization.pk if organization else None
     )
-    day = parse_as_of(as_of, snap_dir)
-    engine: Any = make_engine(engine_name)
-    try:
-        manifest = run_marts(
-            engine,
-            snap_dir,
-            day,
-            out=out,
-            config=AnalyticsConfig(billing_practitioner_npis=tuple(npis)),
-            progress=progress,
-            snapshot_rows=snap.rows,
-        )
-    finally:
-        engine.close()
+    manifest = _marts(
+        engine_name, snap_dir, parse_as_of(as_of, snap_dir), out, npis, snap.rows, progress
+    )
     run = store_results(out, organization=organization)
     return PopulationRun(
         run=run,
@@ -107,3 +97,58 @@ def run_population_analytics(
         snapshot_seconds=snap.seconds,
         marts_seconds=manifest.seconds,
     )
+
+
+@dataclass(frozen=True)
+class NdjsonRun:
+    manifest: RunManifest
+    out: Path
+    patients: int
+    snapshot_seconds: float
+    problems: list[tuple[dict[str, Any], str]]  # the first 1,000: where, what is wrong
+    problem_count: int
+
+
+def analyse_ndjson(
+    paths: list[Path],
+    out: Path,
+    *,
+    as_of: str = "data",
+    npis: tuple[str, ...] = (),
+    workers: int = 0,
+    progress: Progress | None = None,
+) -> NdjsonRun:
+    """Snapshot a Bulk NDJSON export straight from its files and run every mart on it; the
+    results stay in ``out`` (nothing is stored: the ids are the snapshot's own)."""
+    snap_dir = out / "snapshot"
+    if snap_dir.exists():
+        shutil.rmtree(snap_dir)
+    snap, problems, count = snapshot_ndjson(paths, snap_dir, workers=workers)
+    manifest = _marts(
+        "duckdb", snap_dir, parse_as_of(as_of, snap_dir), out, npis, snap.rows, progress
+    )
+    return NdjsonRun(manifest, out, int(snap.rows.get("patient", 0)), snap.seconds, problems, count)
+
+
+def _marts(
+    engine_name: str,
+    snap_dir: Path,
+    day: date,
+    out: Path,
+    npis: Sequence[str],
+    rows: dict[str, int],
+    progress: Progress | None,
+) -> RunManifest:
+    engine: Any = make_engine(engine_name)
+    try:
+        return run_marts(
+            engine,
+            snap_dir,
+            day,
+            out=out,
+            config=AnalyticsConfig(billing_practitioner_npis=tuple(npis)),
+            progress=progress,
+            snapshot_rows=rows,
+        )
+    finally:
+        engine.close()

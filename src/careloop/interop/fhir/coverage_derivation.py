@@ -1,10 +1,8 @@
 """Coverage derived from claims, for sources that carry no Coverage resources.
 
-Synthea names the payer only on Claim/ExplanationOfBenefit `insurance` ("Medicare",
-"Medicaid", "Dual Eligible", "Blue Cross Blue Shield", ...). For each patient of the run who
-has no source Coverage, one derived Coverage per payer kind spans the first to the last
-claim date, marked `derived=True`. "Medicare" (fee-for-service in Synthea) becomes Part B,
-the part that care management bills (CCM-002).
+For each patient of the run who has no source Coverage, the rule of ``coverage_spans`` (one
+span per payer kind, shared with the NDJSON snapshot) gives the derived Coverage rows, written
+through the run's writer and marked ``derived=True``.
 """
 
 from __future__ import annotations
@@ -17,8 +15,8 @@ from django.db.models import Max, Min
 
 from careloop.clinical import models as cm
 
+from .coverage_spans import ClaimPayerDates, coverage_spans
 from .mappers.common import Row
-from .mappers.patient import kind_from_payer_text
 from .report import COUNTS
 
 if TYPE_CHECKING:
@@ -42,29 +40,14 @@ def derive(writer: Writer, report: Report) -> None:
         if not todo:
             continue
         sids = dict(cm.Patient.objects.filter(pk__in=todo).values_list("id", "source_id"))
-        spans: dict[tuple[int, str], list] = {}
         rows = (
             cm.Claim.objects.filter(patient_id__in=todo)
             .exclude(payer="")
-            .values("patient_id", "payer")
+            .values_list("patient_id", "payer")
             .annotate(first=Min("start"), last=Max("end"), last_start=Max("start"))
             .order_by("patient_id", "payer")
         )
-        for r in rows:
-            kind = kind_from_payer_text(r["payer"])
-            if kind == "other":
-                continue
-            key = (r["patient_id"], kind)
-            last = (
-                max(d for d in (r["last"], r["last_start"]) if d)
-                if (r["last"] or r["last_start"])
-                else None
-            )
-            span = spans.setdefault(key, [r["first"], last, r["payer"]])
-            span[0] = (
-                min(d for d in (span[0], r["first"]) if d) if (span[0] or r["first"]) else None
-            )
-            span[1] = max(d for d in (span[1], last) if d) if (span[1] or last) else None
+        spans = coverage_spans(ClaimPayerDates(*r) for r in rows)
         out_rows: list[Row] = []
         hashes: list[str] = []
         for (pid, kind), (start, end, payer) in sorted(spans.items()):

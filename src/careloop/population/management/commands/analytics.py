@@ -3,12 +3,18 @@
     careloop analytics run [--as-of YYYY-MM-DD|today|data] [--engine duckdb|spark] [--out DIR]
                            [--organization SLUG] [--quiet]
     careloop analytics nightly [--as-of ...] [--organization SLUG ...] [--now]
+    careloop analytics ndjson PATH... --out DIR [--as-of ...] [--npi NPI ...] [--workers N]
     careloop analytics score-hcc ...   (careloop analytics score-hcc --help)
 
 ``run`` snapshots the clinical record to Parquet, runs the marts and stores the findings
 (pipeline_run.run_population_analytics); ``--as-of`` defaults to today, ``data`` takes the
 data's own latest date; results and ``manifest.json`` go to ``--out`` (default
 ``$CARELOOP_HOME/analytics/latest``, or ``.../<slug>/latest`` with ``--organization``).
+
+``ndjson`` analyses a Bulk FHIR NDJSON export without importing it (decision 0013): the
+snapshot is made straight from the files, the marts run on it, and the results and manifest go
+to ``--out``; nothing is stored in the database (the ids are the snapshot's own, not the
+record's). ``--npi`` names the billing practitioners whose visits qualify (CCM-020; none: every one).
 
 ``nightly`` is what the schedule calls (docs/analytics.md, "Nightly schedule"): one task per
 organization on the django-tasks queue, for the worker (``careloop db_worker``) to run; with
@@ -49,6 +55,15 @@ class Command(BaseCommand):
         nightly.add_argument(
             "--now", action="store_true", help="run here, one after another, instead of enqueueing"
         )
+        nd = sub.add_parser("ndjson", help="analyse a Bulk FHIR NDJSON export without importing it")
+        nd.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+        nd.add_argument("--out", type=Path, required=True, help="results directory")
+        nd.add_argument("--as-of", default="data", help="YYYY-MM-DD, 'today' or 'data' (default)")
+        nd.add_argument(
+            "--npi", action="append", default=[], help="a billing practitioner's NPI (repeatable)"
+        )
+        nd.add_argument("--workers", type=int, default=0, help="mapping processes (0: here)")
+        nd.add_argument("--quiet", action="store_true")
         sub.add_parser(
             "score-hcc",
             help="score a members/diagnoses extract with CMS-HCC "
@@ -70,6 +85,8 @@ class Command(BaseCommand):
             self._run(options)
         elif options["subcommand"] == "nightly":
             self._nightly(options)
+        elif options["subcommand"] == "ndjson":
+            self._ndjson(options)
 
     @staticmethod
     def _organization(slug: str) -> Any:
@@ -104,6 +121,41 @@ class Command(BaseCommand):
             f"analytics run {run.run_id} as of {run.as_of} on {run.engine}: "
             f"{result.patients} patients, snapshot {result.snapshot_seconds:.2f} s, "
             f"marts {result.marts_seconds:.2f} s, total {total:.2f} s; results in {result.out}"
+        )
+
+    def _ndjson(self, options: dict[str, Any]) -> None:
+        from careloop.population.pipeline_run import analyse_ndjson
+
+        missing = [str(p) for p in options["paths"] if not p.exists()]
+        if missing:
+            raise CommandError(f"no such file or folder: {', '.join(missing)}")
+        quiet = options["quiet"]
+
+        def progress(name: str, i: int, n: int) -> None:
+            if not quiet:
+                self.stdout.write(f"  [{i + 1}/{n}] {name}")
+
+        try:
+            result = analyse_ndjson(
+                options["paths"],
+                options["out"],
+                as_of=options["as_of"],
+                npis=tuple(options["npi"]),
+                workers=options["workers"],
+                progress=progress,
+            )
+        except AsOfError as err:
+            raise CommandError(str(err)) from err
+        for where, message in result.problems[:20]:
+            place = ", ".join(f"{k} {v}" for k, v in where.items())
+            self.stderr.write(f"{place}: {message}")
+        if result.problem_count > 20:
+            self.stderr.write(f"... and {result.problem_count - 20} more problems")
+        self.stdout.write(
+            f"analytics run {result.manifest.run_id} as of {result.manifest.as_of}: "
+            f"{result.patients} patients, {result.problem_count} problems, "
+            f"snapshot {result.snapshot_seconds:.2f} s, marts {result.manifest.seconds:.2f} s; "
+            f"results in {result.out}"
         )
 
     def _nightly(self, options: dict[str, Any]) -> None:
