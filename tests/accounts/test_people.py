@@ -149,6 +149,10 @@ def test_billing_practitioner_needs_an_npi(org_a, admin, cm_a):
     m = Membership.objects.get(user=cm_a)
     with pytest.raises(ValidationError):
         services.change_role(acting_user=admin, membership=m, role="billing_practitioner")
+    with pytest.raises(ValidationError, match="fails its check digit"):  # a mistyped NPI
+        services.change_role(
+            acting_user=admin, membership=m, role="billing_practitioner", npi="1234567890"
+        )
     services.change_role(
         acting_user=admin, membership=m, role="billing_practitioner", npi="1234567893"
     )

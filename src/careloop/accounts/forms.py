@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
+from careloop.core.npi import npi_problem
+
 from .models import Role
 
 
@@ -76,4 +78,11 @@ class ReviewForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
-    npi = forms.RegexField(label="NPI", regex=r"^\d{10}$", required=False)
+    npi = forms.CharField(label="NPI", max_length=10, required=False, strip=True)
+
+    def clean_npi(self) -> str:
+        npi: str = self.cleaned_data["npi"]
+        problem = npi_problem(npi) if npi else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return npi

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from careloop.audit.services import record_access, record_change, snapshot
+from careloop.core.npi import npi_problem
 
 from . import policies
 from .models import (
@@ -74,6 +75,12 @@ def update_audited(
     return instance
 
 
+def _check_npi(npi: str) -> None:
+    problem = npi_problem(npi) if npi else None
+    if problem:
+        raise ValidationError(problem)
+
+
 def add_membership(
     *, acting_user: Any, organization: Organization, user: Any, role: str, npi: str = ""
 ) -> Membership:
@@ -81,6 +88,7 @@ def add_membership(
         require_member_admin(acting_user, organization)
         if role == Role.BILLING_PRACTITIONER and not npi:
             raise ValidationError("a billing practitioner needs an NPI")
+        _check_npi(npi)
         return create_audited(
             acting_user,
             organization,
@@ -99,6 +107,7 @@ def change_role(
             raise ValidationError(f"unknown role {role!r}")
         if role == Role.BILLING_PRACTITIONER and not (npi or membership.npi):
             raise ValidationError("a billing practitioner needs an NPI")
+        _check_npi(npi)
         clash = Membership.objects.filter(
             user_id=membership.user_id, organization_id=membership.organization_id, role=role
         ).exclude(pk=membership.pk)

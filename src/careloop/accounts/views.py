@@ -135,7 +135,8 @@ def _change_role(request: HttpRequest, membership: Membership) -> HttpResponse:
         else:
             messages.success(request, f"{membership.user} is now {form.cleaned_data['role']}.")
     else:
-        messages.error(request, "Choose a role (and a 10-digit NPI for a billing practitioner).")
+        problems = [m for errors in form.errors.values() for m in errors]
+        messages.error(request, "Not changed: " + " ".join(problems))
     return redirect("accounts:members")
 
 

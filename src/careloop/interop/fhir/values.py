@@ -123,21 +123,6 @@ def verhoeff_ok(digits: str) -> bool:
     return c == 0
 
 
-def luhn_npi_ok(npi: str) -> bool:
-    """NPI check digit: Luhn over the prefix 80840 + the first 9 digits (CMS NPI standard)."""
-    if len(npi) != 10 or not npi.isdigit():
-        return False
-    total = 24  # the constant contribution of the 80840 prefix
-    for i, ch in enumerate(reversed(npi[:9])):
-        d = ord(ch) - 48
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return (10 - total % 10) % 10 == ord(npi[9]) - 48
-
-
 def _loinc_ok(code: str) -> bool:
     # LOINC: 1-7 digits, a hyphen, a mod-10 check digit (LOINC Users' Guide, appendix)
     head, sep, check = code.partition("-")

@@ -16,6 +16,7 @@ from typing import Any
 from orjson import Fragment
 
 from careloop.core.codesystems import IDENTIFIER_TYPE, NPI
+from careloop.core.npi import npi_check_digit
 
 from .codes import (
     EMERGENCY_TAXONOMY,
@@ -38,24 +39,11 @@ MA_PLANS = (
 )
 
 
-def luhn_check_digit(payload: str) -> int:
-    """Luhn check digit for `payload` (doubling from the rightmost payload digit)."""
-    total = 0
-    for i, ch in enumerate(reversed(payload)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return (10 - total % 10) % 10
-
-
 def npi(number: int) -> str:
     """A valid NPI: 9 digits starting with 1, then the Luhn check digit over '80840' + those
     (the NPI standard's card-issuer prefix)."""
     base = f"1{number % 100_000_000:08d}"
-    return base + str(luhn_check_digit("80840" + base))
+    return base + str(npi_check_digit(base))
 
 
 def _npi_for(seed: int, slot: int) -> str:
