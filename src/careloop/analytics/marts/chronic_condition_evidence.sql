@@ -14,13 +14,22 @@
 -- family 'problem_list' (CC-102): a problem-list item active on the as-of date: clinical status
 -- active, recurrence or relapse, verification not refuted / entered-in-error, dated on or before
 -- the as-of date, abatement absent or after the as-of date. It meets the condition on its own.
-WITH claim_dx AS (
+WITH claim_codes AS (
+  -- one row per claim and condition first (two narrow keys), then the claim's columns
+  SELECT d.claim_id, m.condition_id, min(d.position) AS position, min(d.code) AS code
+  FROM claim_diagnosis AS d
+  JOIN cc_code_map AS m ON m.code_system = 'icd10cm' AND m.code = d.code AND m.role = 'include'
+  JOIN condition_def AS cd ON cd.condition_id = m.condition_id
+  WHERE d.position <= coalesce(cd.max_dx_position, 999)
+  GROUP BY d.claim_id, m.condition_id
+),
+claim_dx AS (
   SELECT
     c.patient_id,
-    m.condition_id,
+    k.condition_id,
     c.claim_id,
-    min(d.position) AS position,
-    min(d.code) AS code,
+    k.position,
+    k.code,
     c.start_date AS evidence_date,
     CASE c.claim_type
       WHEN 'inpatient' THEN 'IP'
@@ -32,14 +41,10 @@ WITH claim_dx AS (
     END AS claim_type,
     c.place_of_service = '23' AS is_ed
   FROM claim AS c
-  JOIN claim_diagnosis AS d ON d.claim_id = c.claim_id
-  JOIN cc_code_map AS m ON m.code_system = 'icd10cm' AND m.code = d.code AND m.role = 'include'
-  JOIN condition_def AS cd ON cd.condition_id = m.condition_id
+  JOIN claim_codes AS k ON k.claim_id = c.claim_id
   CROSS JOIN params AS p
   WHERE c.start_date <= p.as_of
     AND coalesce(c.status, '') NOT IN ('cancelled', 'entered-in-error')
-    AND d.position <= coalesce(cd.max_dx_position, 999)
-  GROUP BY c.patient_id, m.condition_id, c.claim_id, c.start_date, c.claim_type, c.place_of_service
 ),
 disqualified AS (
   SELECT DISTINCT d.claim_id, m.condition_id
