@@ -10,8 +10,6 @@ remembered (ADR 0003); the patient-month adds only its entries and facts.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from careloop.billing.engine.context import money, payment, plural, series
 from careloop.billing.engine.model import Reason
 from careloop.billing.engine.plan import Plan
@@ -19,12 +17,26 @@ from careloop.billing.engine.plan import Plan
 Option = list[tuple[str, int]]
 
 
-class Choice(NamedTuple):
-    notes: tuple[str, ...]  # about the choice (BILL-002, BILL-003), shown whatever else fails
-    option: Option | None  # the codes and units billed, or None (then `shortfall`)
-    by_practitioner: bool  # the option rests on the practitioner's minutes only (option b)
-    shortfall: Reason | None  # BILL-010: how many minutes the staff series lacks
-    next_note: str | None  # a worklist hint: minutes to the next add-on unit
+class Choice:
+    """A decided option choice (read-only once made; shared by the months of its key)."""
+
+    __slots__ = ("notes", "option", "by_practitioner", "shortfall", "next_note")
+
+    def __init__(
+        self,
+        notes: tuple[str, ...],
+        option: Option | None,
+        by_practitioner: bool,
+        shortfall: Reason | None,
+        next_note: str | None,
+    ) -> None:
+        # about the choice (BILL-002, BILL-003), shown whatever else fails
+        self.notes = notes
+        self.option = option  # the codes and units billed, or None (then `shortfall`)
+        # the option rests on the practitioner's minutes only (option b)
+        self.by_practitioner = by_practitioner
+        self.shortfall = shortfall  # BILL-010: how many minutes the staff series lacks
+        self.next_note = next_note  # a worklist hint: minutes to the next add-on unit
 
 
 _MAX_CHOICES = 1 << 16

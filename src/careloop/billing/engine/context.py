@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from careloop.billing.engine.conditions import chronic_conditions
-from careloop.billing.engine.model import Line, Month, PatientMonth, Reason
+from careloop.billing.engine.model import Line, PatientMonth, Reason, new_reason
 from careloop.billing.engine.plan import Plan
 from careloop.billing.rules import Rules, Settings
 from careloop.core.months import month_index
@@ -28,7 +28,9 @@ _NEVER = date.max
 
 
 class Minutes:
-    """One program's time in the month: countable staff and practitioner minutes (BILL-001)."""
+    """One program's time in the month: countable staff and practitioner minutes (BILL-001).
+    Only as the tally part of an Outcome (below): a program's time is counted into its
+    Outcome, so one object per program and month is built (ADR 0003)."""
 
     __slots__ = (
         "staff",
@@ -40,72 +42,112 @@ class Minutes:
         "since",
     )
 
-    def __init__(self) -> None:
+    staff: int
+    practitioner: int
+    staff_entries: list[int]
+    practitioner_entries: list[int]
+    uncounted: dict[str, int] | None  # cause -> minutes, when any
+    consent: date | None  # the first countable day (CCM-030, CCM-034)
+    # The first countable day: the consent date (or never), not before the month (CCM-060)
+    since: date
+
+
+class Outcome(Minutes):
+    """A program's month: its countable minutes (Minutes), then its result before the
+    same-month exclusions: lines, or reasons; and notes."""
+
+    __slots__ = ("program", "lines", "reasons", "notes", "next_note")
+
+    def __init__(self, program: str) -> None:
         self.staff = 0
         self.practitioner = 0
-        self.staff_entries: list[int] = []
-        self.practitioner_entries: list[int] = []
-        self.uncounted: dict[str, int] = {}  # cause -> minutes
-        self.consent: date | None = None  # the first countable day (CCM-030, CCM-034)
-        self.since: date = _NEVER  # the consent date, or never: one comparison per entry
-
-
-class Outcome:
-    """A program's result before the same-month exclusions: lines, or reasons; and notes."""
-
-    __slots__ = ("program", "lines", "reasons", "notes", "next_notes")
-
-    def __init__(self, program: str, reasons: list[Reason] | None = None) -> None:
+        self.staff_entries = []
+        self.practitioner_entries = []
+        self.uncounted = None
+        self.consent = None
+        self.since = _NEVER
         self.program = program
         self.lines: list[Line] = []
-        self.reasons: list[Reason] = reasons if reasons is not None else []
+        self.reasons: list[Reason] = []
         self.notes: list[str] = []
-        self.next_notes: list[str] = []  # worklist hints, kept only while the program bills
+        self.next_note: str | None = None  # a worklist hint, kept only while the program bills
 
 
 class Context:
     """One evaluation: the patient-month, the rules year and the settings in force, with
-    the (rules, settings) plan precomputed once (engine/plan.py)."""
+    the (rules, settings) plan precomputed once (engine/plan.py), and what every program's
+    prerequisites share, decided once per month (BILL-009)."""
 
-    __slots__ = ("pm", "rules", "settings", "plan", "month", "minutes", "conditions", "seen_index")
+    __slots__ = (
+        "pm",
+        "rules",
+        "settings",
+        "plan",
+        "month",
+        "minutes",
+        "conditions",
+        "seen",
+        "seen_index",
+        "visit_age",
+        "patient_reasons",
+        "visit_due",
+        "old_visit",
+        "unsigned",
+    )
 
     def __init__(self, pm: PatientMonth, plan: Plan) -> None:
         self.pm = pm
         self.plan = plan
         self.rules: Rules = plan.rules
         self.settings: Settings = plan.settings
-        self.month: Month = pm.month
+        month = self.month = pm.month
         self.minutes = _count_minutes(pm, plan) if pm.time else _NONE
         patient = pm.patient
         # Distinct chronic conditions of §4 among the patient's codes (CCM-001)
         self.conditions: frozenset[str] = chronic_conditions(patient.chronic_condition_codes)
-        seen = patient.seen_by_billing_practitioner_on
+        seen = self.seen = patient.seen_by_billing_practitioner_on
         # the last visit's month (CCM-021, CCM-023); -1 without a visit (never compared)
-        self.seen_index = month_index(seen) if seen is not None else -1
-
-    def program_minutes(self, program: str) -> Minutes:
-        found = self.minutes.get(program)
-        return found if found is not None else NO_MINUTES
+        seen_index = self.seen_index = month_index(seen) if seen is not None else -1
+        # months from the last visit's month to this one; None without a visit by the month's end
+        self.visit_age: int | None = (
+            month.index - seen_index if seen is not None and seen <= month.last_day else None
+        )
+        # CCM-002 and ALL-001 read the same for every program
+        died = patient.deceased_on
+        if patient.payer in plan.accepted_payers and (died is None or died >= month.first_day):
+            self.patient_reasons: tuple[Reason, ...] = ()
+        else:
+            self.patient_reasons = _patient_reasons(self)
+        every = plan.every
+        # CCM-023: a visit in this month or the `every - 1` before it (programs with a visit)
+        self.visit_due: Reason | None = (
+            plan.visit_due
+            if every and (seen is None or seen_index < month.index - plan.every_back)
+            else None
+        )
+        # CCM-023 without a visit requirement: a note when the last visit is over 12 months old
+        self.old_visit = not every and seen is not None and seen < month.year_before
+        self.unsigned = not pm.care_plan.signed  # CCM-053
 
     def consent_on(self, program: str) -> date | None:
         return self.pm.consents.get(program)
 
-    def basis(self, program: str) -> list[tuple[str, object]]:
+    def basis(self, program: str) -> tuple[tuple[str, object], ...]:
         """The facts a program's lines rest on (consent, visit, care plan), unformatted."""
         pm = self.pm
         rule = self.plan.programs[program]
-        out: list[tuple[str, object]] = [(rule.consent_fact, pm.consents.get(program))]
+        consent = (rule.consent_fact, pm.consents.get(program))
         if rule.initiating_visit:
-            out.append(
-                ("visit with the billing practitioner", pm.patient.seen_by_billing_practitioner_on)
-            )
+            visit = ("visit with the billing practitioner", self.seen)
+            if rule.signed_care_plan:
+                return (consent, visit, ("care plan signed", pm.care_plan.signed))
+            return (consent, visit)
         if rule.signed_care_plan:
-            out.append(("care plan signed", pm.care_plan.signed))
-        return out
+            return (consent, ("care plan signed", pm.care_plan.signed))
+        return (consent,)
 
 
-NO_MINUTES = Minutes()
-_NONE: dict[str, Minutes] = {}  # never written to: a month without time entries
+_NONE: dict[str, Outcome] = {}  # never written to: a month without time entries
 
 _WITHOUT_CONSENT = "without consent"
 _BEFORE_CONSENT = "before the consent date"
@@ -113,11 +155,11 @@ _INPATIENT = "during an inpatient or SNF stay"
 _AFTER_DEATH = "after the patient's death"
 
 
-def _count_minutes(pm: PatientMonth, plan: Plan) -> dict[str, Minutes]:
+def _count_minutes(pm: PatientMonth, plan: Plan) -> dict[str, Outcome]:
     """BILL-001: countable minutes are dated inside the month, on or after the program's
     consent date (CCM-030, CCM-065), not during an inpatient/SNF stay where CCM-062 excludes
     them, and not after death (ALL-001). Each entry belongs to one program (CCM-063)."""
-    out: dict[str, Minutes] = {}
+    out: dict[str, Outcome] = {}
     month = pm.month
     first = month.first_day
     last = month.last_day
@@ -129,18 +171,20 @@ def _count_minutes(pm: PatientMonth, plan: Plan) -> dict[str, Minutes]:
     rpm_free = plan.rpm_free
     for index, entry in enumerate(pm.time):
         day = entry.on
-        if day < first or day > last:  # CCM-060: minutes never roll over
-            continue
         program = entry.program
         bucket = out.get(program)
         if bucket is None:
-            bucket = out[program] = Minutes()
+            if day < first or day > last:  # CCM-060: minutes never roll over
+                continue
+            bucket = out[program] = Outcome(program)
             if rpm_free and program == "RPM":
                 consent: date | None = first  # CCM-034: RPM consent is a CONFIG point
             else:
                 consent = consents.get(program)
             if consent is not None:
-                bucket.consent = bucket.since = consent
+                bucket.consent = consent
+                bucket.since = consent if consent > first else first
+        # one comparison chain: in the month, on or after the consent, to the last countable day
         if bucket.since <= day <= end and (
             not entry.during_inpatient_stay or program in inpatient_counts
         ):
@@ -150,6 +194,8 @@ def _count_minutes(pm: PatientMonth, plan: Plan) -> dict[str, Minutes]:
             else:
                 bucket.staff += entry.minutes
                 bucket.staff_entries.append(index)
+            continue
+        if day < first or day > last:  # CCM-060
             continue
         consent = bucket.consent
         if consent is None:
@@ -161,6 +207,8 @@ def _count_minutes(pm: PatientMonth, plan: Plan) -> dict[str, Minutes]:
         else:
             cause = _AFTER_DEATH  # ALL-001
         uncounted = bucket.uncounted
+        if uncounted is None:
+            uncounted = bucket.uncounted = {}
         uncounted[cause] = uncounted.get(cause, 0) + entry.minutes
     return out
 
@@ -173,10 +221,10 @@ _CAUSE_RULES = {
 }
 
 
-def uncounted_notes(program: str, minutes: Minutes) -> list[str]:
+def uncounted_notes(program: str, uncounted: dict[str, int]) -> list[str]:
     return [
         f"{program}: {plural(n, 'minute')} {cause} do not count ({_CAUSE_RULES[cause]})"
-        for cause, n in minutes.uncounted.items()
+        for cause, n in uncounted.items()
     ]
 
 
@@ -186,13 +234,10 @@ def _span(months: int) -> str:
     return f"{months} months"
 
 
-def prerequisites(ctx: Context, program: str) -> list[Reason]:
-    """BILL-009: payer, life, consent, initiating visit, care plan and chronic conditions."""
-    pm = ctx.pm
+def _patient_reasons(ctx: Context) -> tuple[Reason, ...]:
+    """CCM-002 (payer) and ALL-001 (death before the month): the same for every program."""
     plan = ctx.plan
-    month = ctx.month
-    patient = pm.patient
-    rule = plan.programs[program]
+    patient = ctx.pm.patient
     reasons: list[Reason] = []
     if patient.payer not in plan.accepted_payers:  # CCM-002
         reasons.append(
@@ -202,27 +247,47 @@ def prerequisites(ctx: Context, program: str) -> list[Reason]:
             )
         )
     died = patient.deceased_on
-    if died is not None and died < month.first_day:  # ALL-001
+    if died is not None and died < ctx.month.first_day:  # ALL-001
         reasons.append(
             Reason(
                 "ALL-001",
                 f"patient died on {died.isoformat()}, before the month: no services after death",
             )
         )
+    return tuple(reasons)
+
+
+def start_program(ctx: Context, program: str) -> Outcome:
+    """A program's Outcome, with its countable minutes, the BILL-009 prerequisites that fail
+    (payer, life, consent, initiating visit, care plan, chronic conditions) and the notes
+    every program shares (uncounted minutes, an old visit)."""
+    pm = ctx.pm
+    month = ctx.month
+    rule = ctx.plan.programs[program]
+    outcome = ctx.minutes.get(program)
+    if outcome is None:  # no time entries in the month
+        outcome = Outcome(program)
+    reasons = outcome.reasons
+    if ctx.patient_reasons:
+        reasons.extend(ctx.patient_reasons)  # CCM-002, ALL-001
     consent = pm.consents.get(program)
     if rule.needs_consent:  # CCM-034
         if consent is None:
             reasons.append(
-                Reason(
-                    "CCM-030",
-                    f"consent missing: record the patient's {program} consent (verbal or written) before services; time before it does not count",
+                new_reason(
+                    (
+                        "CCM-030",
+                        f"consent missing: record the patient's {program} consent (verbal or written) before services; time before it does not count",
+                    )
                 )
             )
         elif consent > month.last_day:
             reasons.append(
-                Reason(
-                    "CCM-030",
-                    f"consent dated {consent.isoformat()} is after the month: no time in {month.key} counts",
+                new_reason(
+                    (
+                        "CCM-030",
+                        f"consent dated {consent.isoformat()} is after the month: no time in {month.key} counts",
+                    )
                 )
             )
         if consent is not None and pm.revocations:
@@ -235,65 +300,68 @@ def prerequisites(ctx: Context, program: str) -> list[Reason]:
                         f"consent revoked on {revoked.isoformat()}, effective at the end of that month: record a new consent to resume",
                     )
                 )
+    no_visit = False
     if rule.initiating_visit:
-        seen = patient.seen_by_billing_practitioner_on
-        # CCM-021: tested once, against the program's start (its consent date): the visit is
-        # in the `window` months before the start's month, or later
+        # CCM-021: tested once, against the program's start (its consent date, else this
+        # month): the visit is in the `window` months before the start's month, or later. A
+        # visit within `window` months of this month is within it of any earlier start.
         window = rule.window
-        if consent is not None and consent <= month.last_day:
-            start, start_index = consent, month_index(consent)
-        else:
-            start, start_index = month.first_day, month.index
-        if seen is None or seen > month.last_day or ctx.seen_index < start_index - window:
+        age = ctx.visit_age
+        if age is None:
+            no_visit = True
+        elif age > window:
+            no_visit = (
+                consent is None
+                or consent > month.last_day
+                or ctx.seen_index < month_index(consent) - window
+            )
+        if no_visit:
+            start = (
+                consent if consent is not None and consent <= month.last_day else month.first_day
+            )
+            seen = ctx.seen
             last = seen.isoformat() if seen is not None else "never"
             reasons.append(
-                Reason(
-                    "CCM-021",
-                    f"no initiating visit in {_span(window)} before {program} started on {start.isoformat()} (last visit: {last}): schedule an E/M visit or AWV with the billing practitioner",
+                new_reason(
+                    (
+                        "CCM-021",
+                        f"no initiating visit in {_span(window)} before {program} started on {start.isoformat()} (last visit: {last}): schedule an E/M visit or AWV with the billing practitioner",
+                    )
                 )
             )
-        every = plan.every
-        if every and (  # CCM-023: a visit in this month or the `every - 1` before it
-            seen is None or ctx.seen_index < month.index - plan.every_back
-        ):
-            reasons.append(
-                Reason(
-                    "CCM-023",
-                    f"no visit with the billing practitioner in the last {every} months: schedule an E/M visit or AWV",
-                )
-            )
-    if rule.signed_care_plan and not pm.care_plan.signed:  # CCM-053
+        if ctx.visit_due is not None:  # CCM-023
+            reasons.append(ctx.visit_due)
+    if rule.signed_care_plan and ctx.unsigned:  # CCM-053
         reasons.append(_UNSIGNED)
     needed = rule.min_conditions
-    if needed:
-        conditions = ctx.conditions
-        have = len(conditions)
-        if have < needed:  # CCM-001 (two or more), PCM-001 (one)
-            names = ", ".join(sorted(conditions)) or "none"
-            reasons.append(
-                Reason(
-                    rule.conditions_rule,
-                    f"{program} needs {needed} or more distinct chronic conditions, {have} on record ({names}): document the patient's chronic conditions with ICD-10-CM codes",
-                )
-            )
-    return reasons
+    if needed and len(ctx.conditions) < needed:  # CCM-001 (two or more), PCM-001 (one)
+        reasons.append(_too_few_conditions(ctx, program, rule.conditions_rule, needed))
+    if outcome.uncounted:
+        outcome.notes.extend(uncounted_notes(program, outcome.uncounted))
+    if ctx.old_visit and rule.initiating_visit and not no_visit:  # CCM-023, unless CCM-021
+        seen = ctx.seen
+        assert seen is not None
+        outcome.notes.append(
+            f"{program}: the last visit with the billing practitioner ({seen.isoformat()}) is over 12 months old; a visit is not required (CCM-023)"
+        )
+    return outcome
+
+
+def _too_few_conditions(ctx: Context, program: str, rule: str, needed: int) -> Reason:
+    conditions = ctx.conditions
+    names = ", ".join(sorted(conditions)) or "none"
+    return new_reason(
+        (
+            rule,
+            f"{program} needs {needed} or more distinct chronic conditions, {len(conditions)} on record ({names}): document the patient's chronic conditions with ICD-10-CM codes",
+        )
+    )
 
 
 _UNSIGNED = Reason(
     "CCM-053",
     "care plan not signed: the billing practitioner signs the comprehensive care plan by the last day of the month",
 )
-
-
-def visit_note(ctx: Context, program: str) -> str | None:
-    """CCM-023: without a visit requirement, warn when the last visit is over 12 months old."""
-    plan = ctx.plan
-    if plan.every or not plan.programs[program].initiating_visit:
-        return None
-    seen = ctx.pm.patient.seen_by_billing_practitioner_on
-    if seen is not None and seen < ctx.month.year_before:
-        return f"{program}: the last visit with the billing practitioner ({seen.isoformat()}) is over 12 months old; a visit is not required (CCM-023)"
-    return None
 
 
 def series(plan: Plan, base: str, minutes: int) -> list[tuple[str, int]] | None:

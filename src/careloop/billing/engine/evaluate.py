@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -27,14 +27,6 @@ from careloop.billing.engine.programs import (
 from careloop.billing.engine.tcm import evaluate_tcm, tcm_in_month, tcm_reversals
 from careloop.billing.rules import Rules, Settings, rules_for_year
 
-# The programs in the order of the explanation; TCM (BILL-005) comes last.
-_EVALUATORS: tuple[tuple[str, Callable[[Context], Outcome]], ...] = (
-    ("CCM", evaluate_ccm),
-    ("PCM", evaluate_pcm),
-    ("BHI", evaluate_bhi),
-    ("RPM", evaluate_rpm),
-    ("APCM", evaluate_apcm),
-)
 _NOTHING_FOLDED: frozenset[str] = frozenset()
 
 _settings_cache: dict[tuple[int, int, tuple[tuple[str, Any], ...]], Settings] = {}
@@ -99,13 +91,25 @@ def evaluate(
     rpm = pm.rpm
     if rpm is not None and (rpm.reading_days or rpm.setup_this_month):
         active.add("RPM")
-    for program, evaluator in _EVALUATORS:
-        if program in active:
-            outcomes.append(evaluator(ctx))
+    # the programs in the order of the explanation; TCM (BILL-005) comes last
+    if "CCM" in active:
+        outcomes.append(evaluate_ccm(ctx))
+    if "PCM" in active:
+        outcomes.append(evaluate_pcm(ctx))
+    if "BHI" in active:
+        outcomes.append(evaluate_bhi(ctx))
+    if "RPM" in active:
+        outcomes.append(evaluate_rpm(ctx))
+    if "APCM" in active:
+        outcomes.append(evaluate_apcm(ctx))
     if pm.discharge is not None and tcm_in_month(ctx):
         outcomes.append(evaluate_tcm(ctx))
-    if len(outcomes) > 1 or pm.other_codes:
+    if pm.other_codes:
         apply_exclusions(ctx, outcomes)  # §1.9
+    elif len(outcomes) > 1:
+        billed = [outcome for outcome in outcomes if outcome.lines]
+        if len(billed) > 1:  # §1.9 between this month's programs
+            apply_exclusions(ctx, outcomes)
     folded: AbstractSet[str]
     if pm.setting != "office" and plan.g0511 is not None:
         g0511, folded = fqhc_g0511(ctx, outcomes)  # §1.10
@@ -119,8 +123,8 @@ def evaluate(
             lines.extend(outcome.lines)
             if outcome.notes:
                 notes.extend(outcome.notes)
-            if outcome.next_notes:
-                notes.extend(outcome.next_notes)
+            if outcome.next_note is not None:
+                notes.append(outcome.next_note)
             continue
         if outcome.notes:
             notes.extend(outcome.notes)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from careloop.billing.engine.model import Reason
 from careloop.billing.rules import CodeRule, Rules, Settings
 
 if TYPE_CHECKING:
     from careloop.billing.engine.choice import Choice
+
 
 # (threshold, base amount, add-on code or "", add-on step, add-on cap (0 = none), add-on amount)
 SeriesPlan = tuple[int, int, str, int, int, int]
@@ -58,6 +60,7 @@ class Plan:
         "year",
         "codes",
         "amounts",
+        "line_rules",
         "programs",
         "accepted_payers",
         "accepted_text",
@@ -65,6 +68,7 @@ class Plan:
         "complex_when_met",
         "every",
         "every_back",
+        "visit_due",
         "inpatient_counts",
         "rpm_free",
         "series",
@@ -89,6 +93,8 @@ class Plan:
         codes = rules.codes
         self.codes = codes
         self.amounts = {code: rule.amount_cents for code, rule in codes.items()}
+        # a time-based line's payment per unit and rule IDs (BILL-002..007)
+        self.line_rules = {code: (rule.amount_cents, (rule.rule,)) for code, rule in codes.items()}
         self.programs = {name: ProgramPlan(rules, settings, name) for name in rules.programs}
         self.accepted_payers = settings.accepted_payers
         self.accepted_text = ", ".join(sorted(settings.accepted_payers))
@@ -96,6 +102,10 @@ class Plan:
         self.complex_when_met = settings.complex_ccm_choice == "complex_when_met"  # BILL-002
         self.every = settings.require_visit_every_months  # CCM-023
         self.every_back = self.every - 1
+        self.visit_due = Reason(
+            "CCM-023",
+            f"no visit with the billing practitioner in the last {self.every} months: schedule an E/M visit or AWV",
+        )
         self.inpatient_counts = frozenset(
             program for program, counts in settings.inpatient_minutes_count.items() if counts
         )  # CCM-062
