@@ -81,7 +81,10 @@ class DuckDBEngine:
     def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
         import duckdb
 
-        config: dict[str, Any] = {}
+        # Marts are sets: a table's row order means nothing (every reader sorts, and a mart
+        # that needs an order says ORDER BY), so DuckDB may build and write tables in parallel
+        # without keeping insertion order (measured ~1.4x on the whole pipeline at 20,000).
+        config: dict[str, Any] = {"preserve_insertion_order": False}
         if threads:
             config["threads"] = threads
         if memory_limit:
