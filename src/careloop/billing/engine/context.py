@@ -58,19 +58,33 @@ class Outcome(Minutes):
 
     __slots__ = ("program", "lines", "reasons", "notes", "next_note")
 
-    def __init__(self, program: str) -> None:
-        self.staff = 0
-        self.practitioner = 0
-        self.staff_entries = []
-        self.practitioner_entries = []
-        self.uncounted = None
-        self.consent = None
-        self.since = _NEVER
-        self.program = program
-        self.lines: list[Line] = []
-        self.reasons: list[Reason] = []
-        self.notes: list[str] = []
-        self.next_note: str | None = None  # a worklist hint, kept only while the program bills
+    program: str
+    lines: list[Line]
+    reasons: list[Reason]
+    notes: list[str]
+    next_note: str | None  # a worklist hint, kept only while the program bills
+
+
+_new_object = object.__new__
+
+
+def new_outcome(program: str) -> Outcome:
+    """A program's empty Outcome: no minutes yet, no result. (A function, not a class call:
+    the evaluation makes about two a month, ADR 0003.)"""
+    outcome: Outcome = _new_object(Outcome)
+    outcome.staff = 0
+    outcome.practitioner = 0
+    outcome.staff_entries = []
+    outcome.practitioner_entries = []
+    outcome.uncounted = None
+    outcome.consent = None
+    outcome.since = _NEVER
+    outcome.program = program
+    outcome.lines = []
+    outcome.reasons = []
+    outcome.notes = []
+    outcome.next_note = None
+    return outcome
 
 
 class Context:
@@ -176,7 +190,7 @@ def _count_minutes(pm: PatientMonth, plan: Plan) -> dict[str, Outcome]:
         if bucket is None:
             if day < first or day > last:  # CCM-060: minutes never roll over
                 continue
-            bucket = out[program] = Outcome(program)
+            bucket = out[program] = new_outcome(program)
             if rpm_free and program == "RPM":
                 consent: date | None = first  # CCM-034: RPM consent is a CONFIG point
             else:
@@ -266,7 +280,7 @@ def start_program(ctx: Context, program: str) -> Outcome:
     rule = ctx.plan.programs[program]
     outcome = ctx.minutes.get(program)
     if outcome is None:  # no time entries in the month
-        outcome = Outcome(program)
+        outcome = new_outcome(program)
     reasons = outcome.reasons
     if ctx.patient_reasons:
         reasons.extend(ctx.patient_reasons)  # CCM-002, ALL-001

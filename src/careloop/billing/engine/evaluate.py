@@ -107,8 +107,11 @@ def evaluate(
     if pm.other_codes:
         apply_exclusions(ctx, outcomes)  # §1.9
     elif len(outcomes) > 1:
-        billed = [outcome for outcome in outcomes if outcome.lines]
-        if len(billed) > 1:  # §1.9 between this month's programs
+        billed = 0
+        for outcome in outcomes:
+            if outcome.lines:
+                billed += 1
+        if billed > 1:  # §1.9 between this month's programs
             apply_exclusions(ctx, outcomes)
     folded: AbstractSet[str]
     if pm.setting != "office" and plan.g0511 is not None:

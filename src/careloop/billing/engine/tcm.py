@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from careloop.billing.engine.business_days import business_days_between, nth_business_day_after
-from careloop.billing.engine.context import Context, Outcome, ordinal, plural
+from careloop.billing.engine.context import Context, Outcome, new_outcome, ordinal, plural
 from careloop.billing.engine.model import Line, Reason
 
 
@@ -22,7 +22,7 @@ def tcm_in_month(ctx: Context) -> bool:
 
 
 def evaluate_tcm(ctx: Context) -> Outcome:
-    outcome = Outcome("TCM")
+    outcome = new_outcome("TCM")
     discharge = ctx.pm.discharge
     assert discharge is not None
     rules = ctx.rules
