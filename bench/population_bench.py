@@ -1,7 +1,7 @@
 """The whole population pipeline at scale: 1M generated patients, snapshot to results on DuckDB.
 
     python bench/population_bench.py [--patients 1000000] [--seed 7] [--part 50000]
-        [--workers 2] [--threads 0] [--sample 20000] [--build-only]
+        [--workers 2] [--threads 0] [--memory-limit 2.5GB] [--sample 20000] [--build-only]
 
 Build (once, cached): the demo generator makes each slice of the population in memory
 (``synth.writer.generate_chunk``: patient i depends only on (seed, i), so any slice of the 1M
@@ -121,12 +121,12 @@ def build(patients: int, seed: int, part: int, workers: int, cache: Path) -> Pat
     return snapshot_dir
 
 
-def _pipeline(snapshot_dir: str, out: str, threads: int, queue: Any) -> None:
+def _pipeline(snapshot_dir: str, out: str, threads: int, memory: str, queue: Any) -> None:
     """Child process: run every mart on the snapshot; report the manifest and own peak RSS."""
     from careloop.analytics.engine import DuckDBEngine
     from careloop.analytics.pipeline import run_marts
 
-    engine = DuckDBEngine(threads=threads or None)
+    engine = DuckDBEngine(threads=threads or None, memory_limit=memory or None)
     t0 = time.perf_counter()
     manifest = run_marts(engine, Path(snapshot_dir), AS_OF, out=Path(out))
     seconds = time.perf_counter() - t0
@@ -142,10 +142,14 @@ def _pipeline(snapshot_dir: str, out: str, threads: int, queue: Any) -> None:
     queue.put((seconds, marts, usage.ru_maxrss, usage.ru_utime + usage.ru_stime))
 
 
-def run_pipeline(snapshot_dir: Path, out: Path, threads: int) -> tuple[float, list, float, float]:
+def run_pipeline(
+    snapshot_dir: Path, out: Path, threads: int, memory: str = ""
+) -> tuple[float, list, float, float]:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    child = ctx.Process(target=_pipeline, args=(str(snapshot_dir), str(out), threads, queue))
+    child = ctx.Process(
+        target=_pipeline, args=(str(snapshot_dir), str(out), threads, memory, queue)
+    )
     child.start()
     seconds, marts, peak, cpu = queue.get()
     child.join()
@@ -186,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", type=int, default=50_000, help="patients per cached part")
     parser.add_argument("--workers", type=int, default=2, help="build processes")
     parser.add_argument("--threads", type=int, default=0, help="DuckDB threads (0: all cores)")
+    parser.add_argument(
+        "--memory-limit",
+        default="",
+        help="DuckDB memory_limit, e.g. 2.5GB (it spills to disk beyond); default DuckDB's own",
+    )
     parser.add_argument("--sample", type=int, default=20_000, help="hccinfhir sample")
     parser.add_argument("--cache", type=Path, default=ROOT / "var" / "bench")
     parser.add_argument("--build-only", action="store_true")
@@ -200,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     patients = rows["patient"]
-    seconds, marts, peak_mb, cpu = run_pipeline(snapshot_dir, cache / "results", args.threads)
+    seconds, marts, peak_mb, cpu = run_pipeline(
+        snapshot_dir, cache / "results", args.threads, args.memory_limit
+    )
     print(
         f"pipeline (run_marts, snapshot -> results, {len(marts)} marts and steps): {patients:,} patients "
         f"in {seconds:.2f} s wall ({cpu:.1f} s CPU) -> {patients / seconds:,.0f} patients/s "

@@ -40,3 +40,22 @@ def test_a_bulk_export_is_analysed_without_touching_the_database(shared_data, tm
 def test_a_missing_path_is_named(tmp_path):
     with pytest.raises(CommandError, match=r"no such file or folder: .*nowhere"):
         call_command("analytics", "ndjson", str(tmp_path / "nowhere"), "--out", str(tmp_path))
+
+
+def test_the_memory_limit_setting_bounds_duckdb(settings, shared_data, tmp_path, monkeypatch):
+    from careloop.population import pipeline_run
+
+    seen = {}
+    real = pipeline_run.make_engine
+
+    def engine(name, **options):
+        seen.update(options)
+        made = real(name, **options)
+        seen["limit"] = made._con.execute("SELECT current_setting('memory_limit')").fetchall()
+        return made
+
+    settings.ANALYTICS_MEMORY_LIMIT = "512MB"
+    monkeypatch.setattr(pipeline_run, "make_engine", engine)
+    pipeline_run.analyse_ndjson([shared_data / "bulk-fhir"], tmp_path)
+    assert seen["memory_limit"] == "512MB"
+    assert "488.2 MiB" in str(seen["limit"])  # DuckDB reports 512 MB in MiB

@@ -14,6 +14,8 @@ Variables:
   CARELOOP_BREAK_GLASS_MINUTES  how long break-the-glass access lasts (default 60)
   CARELOOP_REAUTH_SECONDS       how recent a sign-in sensitive actions need (default 300)
   CARELOOP_CREDENTIAL_WARNING_DAYS warn this many days before a credential expires (default 60)
+  CARELOOP_ANALYTICS_MEMORY_LIMIT  DuckDB memory_limit of analytics runs, e.g. "3GB" (it spills
+                       to disk beyond; default DuckDB's own, 80% of the machine's memory)
 """
 
 from __future__ import annotations
@@ -223,6 +225,9 @@ BREAK_GLASS_MINUTES = int(os.environ.get("CARELOOP_BREAK_GLASS_MINUTES", "60"))
 BREAK_GLASS_REASON_MIN_LENGTH = 20
 REAUTH_MAX_AGE_SECONDS = int(os.environ.get("CARELOOP_REAUTH_SECONDS", "300"))
 CREDENTIAL_WARNING_DAYS = int(os.environ.get("CARELOOP_CREDENTIAL_WARNING_DAYS", "60"))
+
+# Population analytics: a bound on DuckDB's memory ("" = DuckDB's default).
+ANALYTICS_MEMORY_LIMIT = os.environ.get("CARELOOP_ANALYTICS_MEMORY_LIMIT", "")
 
 # Content-Security-Policy (django-csp 4): same-origin scripts, styles and images only; no
 # inline script or style anywhere (htmx's indicator styles are switched off in base.html).

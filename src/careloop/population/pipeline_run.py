@@ -139,7 +139,8 @@ def _marts(
     rows: dict[str, int],
     progress: Progress | None,
 ) -> RunManifest:
-    engine: Any = make_engine(engine_name)
+    limit = settings.ANALYTICS_MEMORY_LIMIT if engine_name == "duckdb" else ""
+    engine: Any = make_engine(engine_name, **({"memory_limit": limit} if limit else {}))
     try:
         return run_marts(
             engine,
