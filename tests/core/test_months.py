@@ -17,6 +17,7 @@ from careloop.core.months import (
     last_day_of_month,
     month_index,
     month_key,
+    months_before,
     months_between,
     years_before,
 )
@@ -87,3 +88,17 @@ def test_a_day_before_the_window_start_is_a_month_index_comparison(
         month_index(seen) < month_index(start) - window
     )
     assert (seen < first_day_minus_months(start, window)) == (months_between(seen, start) > window)
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2026, 11, 30), 6, date(2026, 5, 30)),
+        (date(2026, 8, 31), 6, date(2026, 2, 28)),  # clipped to February's last day
+        (date(2024, 8, 31), 6, date(2024, 2, 29)),  # a leap year's
+        (date(2026, 1, 15), 13, date(2024, 12, 15)),
+        (date(2026, 3, 31), 0, date(2026, 3, 31)),
+    ],
+)
+def test_months_before_keeps_the_day_or_clips_to_the_month_end(day, months, expected):
+    assert months_before(day, months) == expected

@@ -36,8 +36,9 @@ from careloop.analytics.chronic_conditions import (
     parse_icd10_entry,
 )
 from careloop.analytics.risk_reference import risk_params, risk_reference_tables
+from careloop.core.months import months_before, years_before
 
-__all__ = ["RULES_VERSION", "AnalyticsConfig", "reference_tables", "years_before"]
+__all__ = ["RULES_VERSION", "AnalyticsConfig", "reference_tables"]
 
 RULES_VERSION = "2026.1"
 CHARLSON_FILE = Path(__file__).resolve().parent / "rules" / "charlson_lace.toml"
@@ -117,20 +118,6 @@ class AnalyticsConfig:
     tier_high_hospital: int = 7  # TIER-002 HOSPITAL score
     tier_rising_hcc: float = 1.0  # TIER-003
     tier_rising_conditions: int = 2  # TIER-003 chronic conditions (with an open care gap)
-
-
-def years_before(day: date, years: int) -> date:
-    """The same calendar day ``years`` earlier (29 February → 28 February)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
-def _months_before(day: date, months: int) -> date:
-    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
-    last = (date(y + (m + 1) // 12, (m + 1) % 12 + 1, 1) - timedelta(days=1)).day
-    return date(y, m + 1, min(day.day, last))
 
 
 def _entries(rows: list[dict[str, Any]], key: str, entries: tuple[str, ...], **extra: Any) -> None:
@@ -252,7 +239,7 @@ def reference_tables(as_of: date, config: AnalyticsConfig | None = None) -> dict
         "start_12m": start_12m,
         "start_36m": years_before(as_of, 3) + timedelta(days=1),
         "start_30d": as_of - timedelta(days=29),
-        "start_6m": _months_before(as_of, 6) + timedelta(days=1),
+        "start_6m": months_before(as_of, 6) + timedelta(days=1),
         "lace_los_inclusive": cfg.lace_los_inclusive,
         "lace_urgent_counts": cfg.lace_urgent_counts,
         "any_practitioner_bills": not cfg.billing_practitioner_npis,

@@ -65,3 +65,10 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years)
     except ValueError:
         return day.replace(year=day.year - years, day=28)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day of the month ``months`` earlier, clipped to that month's last day."""
+    index = month_index(day) - months
+    last = last_day(first_day_of_index(index)).day
+    return first_day_of_index(index).replace(day=min(day.day, last))
