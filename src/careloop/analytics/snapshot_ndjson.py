@@ -45,7 +45,7 @@ from careloop.analytics.snapshot import (
 )
 from careloop.interop.fhir.coverage_spans import ClaimPayerDates, coverage_spans
 from careloop.interop.fhir.mapping import map_ndjson_lines
-from careloop.interop.fhir.readers import ReadError, collect_files, read_ndjson
+from careloop.interop.fhir.readers import ReadError, collect_files, ndjson_chunks
 from careloop.interop.fhir.resource_types import LOAD_ORDER
 from careloop.interop.synth.patient import RESOURCE_TYPES
 from careloop.interop.synth.writer import generate_chunk
@@ -459,21 +459,14 @@ class SnapshotBuilder:
 def _raw_chunks(
     files: list[Path], errors: list[tuple[dict[str, Any], str]]
 ) -> Iterator[tuple[str, list[tuple[int, bytes]]]]:
+    def read_error(error: ReadError) -> None:
+        errors.append(({"file": error.file}, error.message))
+
     for path in files:
         if not (path.name.endswith(".ndjson") or path.name.endswith(".ndjson.gz")):
             errors.append(({"file": str(path)}, "not a Bulk NDJSON file (.ndjson, .ndjson.gz)"))
             continue
-        batch: list[tuple[int, bytes]] = []
-        for item in read_ndjson(path):
-            if isinstance(item, ReadError):
-                errors.append(({"file": item.file}, item.message))
-                break
-            batch.append((item.line, item.raw))
-            if len(batch) >= CHUNK_LINES:
-                yield str(path), batch
-                batch = []
-        if batch:
-            yield str(path), batch
+        yield from ndjson_chunks(path, CHUNK_LINES, read_error)
 
 
 def snapshot_ndjson(

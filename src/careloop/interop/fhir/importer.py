@@ -13,6 +13,7 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -24,7 +25,7 @@ from careloop.interop.models import ImportRun
 from . import coverage_derivation
 from .mappers import Row
 from .mapping import MappedChunk, _EntryError, _hash, _map_star, map_ndjson_lines, map_resource
-from .readers import BundleUnit, ReadError, collect_files, read_json_file, read_ndjson
+from .readers import BundleUnit, ReadError, collect_files, ndjson_chunks, read_json_file
 from .report import COUNTS, Report
 from .writer import UnresolvedReference, Writer, link_pending
 
@@ -210,24 +211,15 @@ class FhirImport:
     def _mapped_chunks(self, path: Any, report: Report) -> Iterator[MappedChunk]:
         """Chunks of mapped lines; mapped in a worker process when `self.pool` is set."""
 
-        def raw_chunks() -> Iterator[tuple[str, list[tuple[int, bytes]]]]:
-            batch: list[tuple[int, bytes]] = []
-            for item in read_ndjson(path):
-                if isinstance(item, ReadError):
-                    report.error({"file": item.file}, item.message)
-                    break
-                batch.append((item.line, item.raw))
-                if len(batch) >= NDJSON_CHUNK:
-                    yield str(path), batch
-                    batch = []
-            if batch:
-                yield str(path), batch
+        def read_error(error: ReadError) -> None:
+            report.error({"file": error.file}, error.message)
 
+        raw_chunks = ndjson_chunks(Path(path), NDJSON_CHUNK, read_error)
         if self.pool is None:
-            for file, lines in raw_chunks():
+            for file, lines in raw_chunks:
                 yield map_ndjson_lines(file, lines)
         else:
-            yield from self.pool.imap(_map_star, raw_chunks(), chunksize=1)
+            yield from self.pool.imap(_map_star, raw_chunks, chunksize=1)
 
     def _write_chunk(self, chunk: MappedChunk, writer: Writer, report: Report) -> None:
         for where, message in chunk.errors:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,3 +132,22 @@ def read_ndjson(p: Path) -> Iterator[NdjsonLine | ReadError]:
                     yield NdjsonLine(str(p), n, line)
     except (OSError, EOFError, zlib.error) as exc:
         yield ReadError(str(p), f"cannot read file (truncated or corrupt?): {exc}")
+
+
+def ndjson_chunks(
+    p: Path, size: int, on_error: Callable[[ReadError], None]
+) -> Iterator[tuple[str, list[tuple[int, bytes]]]]:
+    """The lines of one NDJSON file in chunks of ``size`` (line number, raw bytes), the unit
+    both the importer and the NDJSON snapshot hand to ``mapping.map_ndjson_lines`` (in a worker
+    or here). A read error is passed to ``on_error`` and ends the file; lines before it count."""
+    batch: list[tuple[int, bytes]] = []
+    for item in read_ndjson(p):
+        if isinstance(item, ReadError):
+            on_error(item)
+            break
+        batch.append((item.line, item.raw))
+        if len(batch) >= size:
+            yield str(p), batch
+            batch = []
+    if batch:
+        yield str(p), batch
