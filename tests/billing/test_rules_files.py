@@ -88,6 +88,16 @@ def test_defaults_of_the_config_points() -> None:
             "2026.toml: codes.99454.performer: expected one of clinical_staff, billing_practitioner, staff_or_practitioner, practice, device, got 'robot'",
         ),
         (
+            '[codes.99491]\nrule = "CCM-012"\nprogram = "CCM"',
+            '[codes.99491]\nrule = "CCM-012"\nprogram = "PCM"',
+            "2026.toml: codes.99491.program: 99491 is billed on CCM lines, got 'PCM'",
+        ),
+        (
+            '[codes.99458]\nrule = "RPM-014"\nprogram = "RPM"',
+            '[codes.99458]\nrule = "RPM-014"\nprogram = "CCM"',
+            "2026.toml: codes.99458.program: an add-on bills on the lines of its base code 99457 (RPM), got 'CCM'",
+        ),
+        (
             "year = 2026",
             "year = 2027",
             "2026.toml: year: is 2027, but the file is the rules of 2026",

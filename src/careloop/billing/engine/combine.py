@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 
 from careloop.billing.engine.context import Context, Outcome, plural
-from careloop.billing.engine.model import Line, Reason
+from careloop.billing.engine.model import Line, Reason, new_reason
 
 # FQ-001: the RPM part of G0511 is RPM management; device and set-up codes are folded into it.
 _RPM_MANAGEMENT_PERFORMER = "staff_or_practitioner"
@@ -14,8 +14,13 @@ _NO_CODES: frozenset[str] = frozenset()
 
 
 def _drop(outcome: Outcome, codes: frozenset[str], reason: Reason) -> None:
-    kept = [line for line in outcome.lines if line.code not in codes]
-    dropped = [line.code for line in outcome.lines if line.code in codes]
+    kept: list[Line] = []
+    dropped: list[str] = []
+    for line in outcome.lines:
+        if line.code in codes:
+            dropped.append(line.code)
+        else:
+            kept.append(line)
     if not dropped:
         return
     outcome.lines = kept
@@ -27,18 +32,36 @@ def _drop(outcome: Outcome, codes: frozenset[str], reason: Reason) -> None:
         outcome.reasons.append(reason)
 
 
+def _billing(outcomes: list[Outcome], codes: list[str]) -> list[Outcome]:
+    """The outcomes with lines; their codes are appended to `codes`. (Loops, not
+    comprehensions: each comprehension is a function call, ADR 0003.)"""
+    billed: list[Outcome] = []
+    for outcome in outcomes:
+        if outcome.lines:
+            billed.append(outcome)
+            for line in outcome.lines:
+                codes.append(line.code)
+    return billed
+
+
 def apply_exclusions(ctx: Context, outcomes: list[Outcome]) -> None:
     """§1.9: against codes already billed by the same practitioner, and between this month's
     programs (the higher-paying program keeps its lines). EXC-001/002 (CCM-070) never fire
     between this engine's own lines: BILL-002 bills one option only."""
-    billed = [o for o in outcomes if o.lines]
+    billed_codes: list[str] = []
+    billed = _billing(outcomes, billed_codes)
     if not billed:
         return
     other_codes = ctx.pm.other_codes
     # only same-practitioner codes trigger the exclusions
-    others = {c.code for c in other_codes if c.same_practitioner} if other_codes else _NO_CODES
+    others: set[str] | frozenset[str] = _NO_CODES
+    if other_codes:
+        others = set()
+        for other in other_codes:
+            if other.same_practitioner:
+                others.add(other.code)
     plan = ctx.plan
-    first_codes = frozenset([line.code for o in billed for line in o.lines])
+    first_codes = frozenset(billed_codes)
     codes: AbstractSet[str] = first_codes
     candidates: Sequence[int]
     if not others:
@@ -77,28 +100,49 @@ def apply_exclusions(ctx: Context, outcomes: list[Outcome]) -> None:
             _between_programs(billed, rule, what, a, b)
         else:
             continue
-        billed = [o for o in billed if o.lines]
+        billed_codes = []
+        billed = _billing(billed, billed_codes)
         if not billed:
             return
-        codes = {line.code for o in billed for line in o.lines}
+        codes = set(billed_codes)
 
 
 def _between_programs(
     billed: list[Outcome], rule: str, what: str, a: frozenset[str], b: frozenset[str]
 ) -> None:
     """Two of this month's programs excluded together: the higher-paying one keeps its lines."""
-    holders_a = [o for o in billed if any(line.code in a for line in o.lines)]
-    holders_b = [o for o in billed if any(line.code in b for line in o.lines)]
+    holders_a: list[Outcome] = []
+    holders_b: list[Outcome] = []
+    for outcome in billed:
+        in_a = in_b = False
+        for line in outcome.lines:
+            if line.code in a:
+                in_a = True
+            if line.code in b:
+                in_b = True
+        if in_a:
+            holders_a.append(outcome)
+        if in_b:
+            holders_b.append(outcome)
     for first in holders_a:
         for second in holders_b:
             if first is second or not first.lines or not second.lines:
                 continue
-            pay_first = sum(line.amount_cents for line in first.lines)
-            pay_second = sum(line.amount_cents for line in second.lines)
+            pay_first = _payment(first.lines)
+            pay_second = _payment(second.lines)
             keep, lose, side = (first, second, b) if pay_first >= pay_second else (second, first, a)
-            kept = ", ".join(line.code for line in keep.lines)
-            text = f"{keep.program} ({kept}) by the same practitioner this month pays more ({what})"
-            _drop(lose, side, Reason(rule, text))
+            kept: list[str] = []
+            for line in keep.lines:
+                kept.append(line.code)
+            text = f"{keep.program} ({', '.join(kept)}) by the same practitioner this month pays more ({what})"
+            _drop(lose, side, new_reason((rule, text)))
+
+
+def _payment(lines: list[Line]) -> int:
+    total = 0
+    for line in lines:
+        total += line.amount_cents
+    return total
 
 
 def fqhc_g0511(ctx: Context, outcomes: list[Outcome]) -> tuple[Line | None, set[str]]:
@@ -106,8 +150,8 @@ def fqhc_g0511(ctx: Context, outcomes: list[Outcome]) -> tuple[Line | None, set[
     care-management service that meets its base code's threshold; the lines it replaces are
     not billed. TCM (FQ-004) and APCM keep their own codes."""
     pm = ctx.pm
-    settings = ctx.settings
-    g0511 = ctx.rules.codes.get("G0511")
+    settings = ctx.plan.settings
+    g0511 = ctx.plan.codes.get("G0511")
     if (
         pm.setting == "office"
         or g0511 is None  # not payable in the rules year (CY2026)
@@ -115,7 +159,7 @@ def fqhc_g0511(ctx: Context, outcomes: list[Outcome]) -> tuple[Line | None, set[
         or ctx.month.key > settings.g0511_last_service_month  # FQ-003
     ):
         return None, set()
-    codes = ctx.rules.codes
+    codes = ctx.plan.codes
     units = 0
     folded: set[str] = set()
     entries: set[int] = set()
@@ -149,8 +193,9 @@ def fqhc_g0511(ctx: Context, outcomes: list[Outcome]) -> tuple[Line | None, set[
         facts.append((f"{outcome.program} meets the threshold of", base))
         for line in lines:
             entries.update(line.time_entries)
+        folded_codes = ", ".join([line.code for line in outcome.lines])
         outcome.notes.append(
-            f"{outcome.program}: billed as G0511 by an {pm.setting.upper()} ({', '.join(line.code for line in outcome.lines)} not billed, FQ-002)"
+            f"{outcome.program}: billed as G0511 by an {pm.setting.upper()} ({folded_codes} not billed, FQ-002)"
         )
         outcome.lines = []
         folded.add(outcome.program)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from careloop.billing.engine.conditions import chronic_conditions
-from careloop.billing.engine.model import Line, PatientMonth, Reason, new_reason
+from careloop.billing.engine.model import Line, Month, PatientMonth, Reason, new_reason
 from careloop.billing.engine.plan import Plan
-from careloop.billing.rules import Rules, Settings
 from careloop.core.months import month_index
 
 
@@ -88,14 +87,13 @@ def new_outcome(program: str) -> Outcome:
 
 
 class Context:
-    """One evaluation: the patient-month, the rules year and the settings in force, with
-    the (rules, settings) plan precomputed once (engine/plan.py), and what every program's
-    prerequisites share, decided once per month (BILL-009)."""
+    """One evaluation: the patient-month and the (rules, settings) plan in force (the rules
+    year and settings are `plan.rules` / `plan.settings`; engine/plan.py), with what every
+    program's prerequisites share, decided once per month (BILL-009). Made by
+    `new_context`."""
 
     __slots__ = (
         "pm",
-        "rules",
-        "settings",
         "plan",
         "month",
         "minutes",
@@ -109,42 +107,18 @@ class Context:
         "unsigned",
     )
 
-    def __init__(self, pm: PatientMonth, plan: Plan) -> None:
-        self.pm = pm
-        self.plan = plan
-        self.rules: Rules = plan.rules
-        self.settings: Settings = plan.settings
-        month = self.month = pm.month
-        self.minutes = _count_minutes(pm, plan) if pm.time else _NONE
-        patient = pm.patient
-        # Distinct chronic conditions of §4 among the patient's codes (CCM-001)
-        self.conditions: frozenset[str] = chronic_conditions(patient.chronic_condition_codes)
-        seen = self.seen = patient.seen_by_billing_practitioner_on
-        # the last visit's month (CCM-021, CCM-023); -1 without a visit (never compared)
-        seen_index = self.seen_index = month_index(seen) if seen is not None else -1
-        # months from the last visit's month to this one; None without a visit by the month's end
-        self.visit_age: int | None = (
-            month.index - seen_index if seen is not None and seen <= month.last_day else None
-        )
-        # CCM-002 and ALL-001 read the same for every program
-        died = patient.deceased_on
-        if patient.payer in plan.accepted_payers and (died is None or died >= month.first_day):
-            self.patient_reasons: tuple[Reason, ...] = ()
-        else:
-            self.patient_reasons = _patient_reasons(self)
-        every = plan.every
-        # CCM-023: a visit in this month or the `every - 1` before it (programs with a visit)
-        self.visit_due: Reason | None = (
-            plan.visit_due
-            if every and (seen is None or seen_index < month.index - plan.every_back)
-            else None
-        )
-        # CCM-023 without a visit requirement: a note when the last visit is over 12 months old
-        self.old_visit = not every and seen is not None and seen < month.year_before
-        self.unsigned = not pm.care_plan.signed  # CCM-053
-
-    def consent_on(self, program: str) -> date | None:
-        return self.pm.consents.get(program)
+    pm: PatientMonth
+    plan: Plan
+    month: Month
+    minutes: dict[str, Outcome]  # program -> its countable minutes (BILL-001)
+    conditions: frozenset[str]  # distinct chronic conditions of §4 (CCM-001)
+    seen: date | None  # the last visit with the billing practitioner (CCM-021)
+    seen_index: int  # its month index; -1 without a visit (never compared)
+    visit_age: int | None  # months from the visit's month to this one; None: none by month end
+    patient_reasons: tuple[Reason, ...]  # CCM-002, ALL-001: the same for every program
+    visit_due: Reason | None  # CCM-023, for the programs with an initiating visit
+    old_visit: bool  # CCM-023 without a visit requirement: the visit is over 12 months old
+    unsigned: bool  # CCM-053
 
     def basis(self, program: str) -> tuple[tuple[str, object], ...]:
         """The facts a program's lines rest on (consent, visit, care plan), unformatted."""
@@ -159,6 +133,43 @@ class Context:
         if rule.signed_care_plan:
             return (consent, ("care plan signed", pm.care_plan.signed))
         return (consent,)
+
+
+def new_context(pm: PatientMonth, plan: Plan) -> Context:
+    """A month's Context (slot stores on `object.__new__`: a plain function call is
+    cheaper than a class call's `__init__`, ADR 0003)."""
+    ctx: Context = _new_object(Context)
+    ctx.pm = pm
+    ctx.plan = plan
+    month = ctx.month = pm.month
+    ctx.minutes = _count_minutes(pm, plan) if pm.time else _NONE
+    patient = pm.patient
+    # Distinct chronic conditions of §4 among the patient's codes (CCM-001)
+    ctx.conditions = chronic_conditions(patient.chronic_condition_codes)
+    seen = ctx.seen = patient.seen_by_billing_practitioner_on
+    # the last visit's month (CCM-021, CCM-023); -1 without a visit (never compared)
+    seen_index = ctx.seen_index = month_index(seen) if seen is not None else -1
+    # months from the last visit's month to this one; None without a visit by the month's end
+    ctx.visit_age = (
+        month.index - seen_index if seen is not None and seen <= month.last_day else None
+    )
+    # CCM-002 and ALL-001 read the same for every program
+    died = patient.deceased_on
+    if patient.payer in plan.accepted_payers and (died is None or died >= month.first_day):
+        ctx.patient_reasons = ()
+    else:
+        ctx.patient_reasons = _patient_reasons(ctx)
+    every = plan.every
+    # CCM-023: a visit in this month or the `every - 1` before it (programs with a visit)
+    ctx.visit_due = (
+        plan.visit_due
+        if every and (seen is None or seen_index < month.index - plan.every_back)
+        else None
+    )
+    # CCM-023 without a visit requirement: a note when the last visit is over 12 months old
+    ctx.old_visit = not every and seen is not None and seen < month.year_before
+    ctx.unsigned = not pm.care_plan.signed  # CCM-053
+    return ctx
 
 
 _NONE: dict[str, Outcome] = {}  # never written to: a month without time entries
@@ -236,10 +247,12 @@ _CAUSE_RULES = {
 
 
 def uncounted_notes(program: str, uncounted: dict[str, int]) -> list[str]:
-    return [
-        f"{program}: {plural(n, 'minute')} {cause} do not count ({_CAUSE_RULES[cause]})"
-        for cause, n in uncounted.items()
-    ]
+    notes: list[str] = []
+    for cause, n in uncounted.items():  # a loop: a comprehension is a call of its own
+        notes.append(
+            f"{program}: {plural(n, 'minute')} {cause} do not count ({_CAUSE_RULES[cause]})"
+        )
+    return notes
 
 
 def _span(months: int) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 from careloop.billing.engine.combine import apply_exclusions, fqhc_g0511
-from careloop.billing.engine.context import Context, Outcome
+from careloop.billing.engine.context import Outcome, new_context
 from careloop.billing.engine.model import (
     Explanation,
     Line,
@@ -74,7 +74,7 @@ def evaluate(
     plan = PLANS.get((id(rules), id(base)))
     if plan is None or plan.rules is not rules or plan.settings is not base:
         plan = plan_for(rules, base)
-    ctx = Context(pm, plan)
+    ctx = new_context(pm, plan)
     outcomes: list[Outcome] = []
     month = pm.month
     # BILL-010: every program with recorded minutes, consent, or a discharge in the month
@@ -107,11 +107,19 @@ def evaluate(
     if pm.other_codes:
         apply_exclusions(ctx, outcomes)  # §1.9
     elif len(outcomes) > 1:
-        billed = 0
+        # §1.9 between this month's programs: only when two programs that bill have codes on
+        # the two sides of an enforced row (plan.program_pairs)
+        pairs = plan.program_pairs
+        billing: list[str] = []
+        between = False
         for outcome in outcomes:
             if outcome.lines:
-                billed += 1
-        if billed > 1:  # §1.9 between this month's programs
+                program = outcome.program
+                for earlier in billing:
+                    if (earlier, program) in pairs:
+                        between = True
+                billing.append(program)
+        if between:
             apply_exclusions(ctx, outcomes)
     folded: AbstractSet[str]
     if pm.setting != "office" and plan.g0511 is not None:

@@ -75,6 +75,7 @@ class Plan:
         "exclusions",
         "exclusions_by_code",
         "between",
+        "program_pairs",
         "choices",
         "apcm_levels",
         "tcm_options",
@@ -138,6 +139,17 @@ class Plan:
         self.exclusions = tuple(exclusions)
         self.exclusions_by_code = {code: tuple(found) for code, found in by_code.items()}
         self.between: dict[frozenset[str], tuple[int, ...]] = {}  # see rows_between
+        # §1.9 between two of a month's programs: the (program, program) pairs, both orders,
+        # with a code of each on the two sides of an enforced row. Sound because every line
+        # a program bills carries a code of that program (checked by the rules loader,
+        # `billing.rules.BILLED_BY`); codes of no program here are only ever other codes.
+        pairs: set[tuple[str, str]] = set()
+        for _, _, a, b in exclusions:
+            on_a = {codes[code].program for code in a if code in codes}
+            on_b = {codes[code].program for code in b if code in codes}
+            pairs.update((p, q) for p in on_a for q in on_b if p != q)
+            pairs.update((q, p) for p in on_a for q in on_b if p != q)
+        self.program_pairs = frozenset(pairs)
         self.choices: dict[tuple[str, int, int, bool], Choice] = {}  # engine/choice.py
         # BILL-008: the highest level whose criteria are met; ties keep the file's order
         # (sort(reverse=True) is stable)

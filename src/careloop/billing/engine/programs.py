@@ -21,10 +21,6 @@ _NO_CONTACT = Reason(
 )  # BILL-006
 
 
-def _minutes_fact(total: int, minutes: Minutes) -> tuple[str, object]:
-    return ("countable minutes", new_minutes_fact((total, minutes.staff, minutes.practitioner)))
-
-
 def _emit(
     ctx: Context,
     outcome: Outcome,
@@ -40,16 +36,9 @@ def _emit(
         append(new_line((code, units, program, amount * units, rules, entries, basis, None)))
 
 
-def _staff_minutes(ctx: Context, minutes: Minutes) -> int:
-    """Minutes toward the clinical-staff codes: staff, plus the practitioner's own minutes
-    when CCM-064 (`practitioner_time_counts_as_staff`) allows."""
-    if ctx.plan.staff_counts_practitioner:
-        return minutes.staff + minutes.practitioner
-    return minutes.staff
-
-
 def _staff_entries(ctx: Context, minutes: Minutes) -> tuple[int, ...]:
-    """The time entries behind `_staff_minutes` (CCM-064)."""
+    """The time entries behind a program's staff minutes: the staff entries, with the
+    practitioner's when CCM-064 (`practitioner_time_counts_as_staff`) counts them as staff."""
     if ctx.plan.staff_counts_practitioner and minutes.practitioner_entries:
         return tuple(sorted(minutes.staff_entries + minutes.practitioner_entries))
     return tuple(minutes.staff_entries)
@@ -57,7 +46,8 @@ def _staff_entries(ctx: Context, minutes: Minutes) -> tuple[int, ...]:
 
 def _finish(ctx: Context, outcome: Outcome, choice: Choice, staff_total: int) -> Outcome:
     """Bill the chosen option of a staff/practitioner pair (BILL-002, BILL-004), or say how
-    many minutes the staff series lacks (BILL-010). `staff_total` is `_staff_minutes`."""
+    many minutes the staff series lacks (BILL-010). `staff_total` is the staff minutes
+    (with the practitioner's under CCM-064)."""
     if choice.notes:
         outcome.notes.extend(choice.notes)
     option = choice.option
@@ -75,7 +65,7 @@ def _finish(ctx: Context, outcome: Outcome, choice: Choice, staff_total: int) ->
     facts = (
         *ctx.basis(program),
         ("chronic conditions", len(ctx.conditions)),
-        _minutes_fact(used, outcome),
+        ("countable minutes", new_minutes_fact((used, outcome.staff, outcome.practitioner))),
     )
     _emit(ctx, outcome, option, entries, facts)
     outcome.next_note = choice.next_note
@@ -89,26 +79,33 @@ def evaluate_ccm(ctx: Context) -> Outcome:
     complex_ok = (
         pm.mdm in ("moderate", "high") and pm.care_plan.substantially_revised
     )  # CCM-003, CCM-054
-    # S + P with CCM-064
-    total = _staff_minutes(ctx, outcome)
-    choice = ccm_choice(ctx.plan, total, outcome.practitioner, complex_ok)
+    plan = ctx.plan
+    total = outcome.staff  # S, + P when CCM-064 counts the practitioner's minutes as staff
+    if plan.staff_counts_practitioner:
+        total += outcome.practitioner
+    choice = ccm_choice(plan, total, outcome.practitioner, complex_ok)
     return _finish(ctx, outcome, choice, total)
 
 
 def evaluate_pcm(ctx: Context) -> Outcome:
     """BILL-004: (a) 99426 + 99427 on S + P, (b) 99424 + 99425 on P; higher payment, tie (a)."""
     outcome = start_program(ctx, "PCM")
-    # S + P with CCM-064
-    total = _staff_minutes(ctx, outcome)
-    choice = pcm_choice(ctx.plan, total, outcome.practitioner)
+    plan = ctx.plan
+    total = outcome.staff  # S, + P when CCM-064 counts the practitioner's minutes as staff
+    if plan.staff_counts_practitioner:
+        total += outcome.practitioner
+    choice = pcm_choice(plan, total, outcome.practitioner)
     return _finish(ctx, outcome, choice, total)
 
 
 def evaluate_bhi(ctx: Context) -> Outcome:
     """BILL-007: 99484 on 20 countable BHI minutes (BHI-010; inpatient minutes count, CCM-062)."""
     outcome = start_program(ctx, "BHI")
-    total = _staff_minutes(ctx, outcome)  # CCM-064
-    option = series(ctx.plan, "99484", total)
+    plan = ctx.plan
+    total = outcome.staff  # S, + P when CCM-064 counts the practitioner's minutes as staff
+    if plan.staff_counts_practitioner:
+        total += outcome.practitioner
+    option = series(plan, "99484", total)
     if option is None:
         outcome.reasons.append(
             new_reason(
@@ -121,7 +118,10 @@ def evaluate_bhi(ctx: Context) -> Outcome:
         return outcome
     if outcome.reasons:
         return outcome
-    facts = (*ctx.basis("BHI"), _minutes_fact(total, outcome))
+    facts = (
+        *ctx.basis("BHI"),
+        ("countable minutes", new_minutes_fact((total, outcome.staff, outcome.practitioner))),
+    )
     _emit(ctx, outcome, option, _staff_entries(ctx, outcome), facts)
     return outcome
 
@@ -130,7 +130,7 @@ def evaluate_rpm(ctx: Context) -> Outcome:
     """BILL-006: device supply by reading days, management by minutes with an interactive
     contact, set-up once per episode (RPM-010..015)."""
     outcome = start_program(ctx, "RPM")
-    codes = ctx.rules.codes
+    codes = ctx.plan.codes
     rpm = ctx.pm.rpm
     days = rpm.reading_days if rpm is not None else 0
     contact = rpm is not None and rpm.interactive_contact
@@ -192,7 +192,11 @@ def evaluate_rpm(ctx: Context) -> Outcome:
         return outcome
     for reason in device_reasons + manage_reasons:
         outcome.notes.append(f"RPM: {reason.text} ({reason.rule})")
-    facts = (*ctx.basis("RPM"), ("reading days", days), _minutes_fact(total, outcome))
+    facts = (
+        *ctx.basis("RPM"),
+        ("reading days", days),
+        ("countable minutes", new_minutes_fact((total, outcome.staff, outcome.practitioner))),
+    )
     entries = tuple(sorted(outcome.staff_entries + outcome.practitioner_entries))
     for code, units in option:
         rule = codes[code]

@@ -25,13 +25,13 @@ def evaluate_tcm(ctx: Context) -> Outcome:
     outcome = new_outcome("TCM")
     discharge = ctx.pm.discharge
     assert discharge is not None
-    rules = ctx.rules
+    rules = ctx.plan.rules
     tcm = rules.tcm
     reasons = outcome.reasons
     patient = ctx.pm.patient
     month = ctx.month
     left = discharge.discharged_on
-    if patient.payer not in ctx.settings.accepted_payers:  # CCM-002
+    if patient.payer not in ctx.plan.accepted_payers:  # CCM-002
         reasons.append(
             Reason(
                 "CCM-002",
@@ -187,11 +187,11 @@ def tcm_reversals(ctx: Context) -> tuple[str, ...]:
     if not (
         discharge.discharged_on
         <= died
-        <= discharge.discharged_on + timedelta(days=ctx.rules.tcm.period_days - 1)
+        <= discharge.discharged_on + timedelta(days=ctx.plan.rules.tcm.period_days - 1)
     ):
         return ()
     return tuple(
         other.code
         for other in ctx.pm.other_codes
-        if other.code in ctx.rules.codes and ctx.rules.codes[other.code].program == "TCM"
+        if other.code in ctx.plan.codes and ctx.plan.codes[other.code].program == "TCM"
     )

@@ -41,6 +41,26 @@ __all__ = [
 
 PROGRAMS = ("CCM", "PCM", "BHI", "RPM", "APCM", "TCM")
 CODE_PROGRAMS = (*PROGRAMS, "FQHC")
+# The base codes the billing engine bills by name, and the program whose lines carry them
+# (engine/choice.py: BILL-002..004; engine/programs.py: BILL-006, BILL-007). An add-on bills
+# on its base code's lines, APCM levels and TCM codes are chosen by their `program`. The
+# loader checks each such code's `program`, so every line's code is of its line's program:
+# the engine's §1.9 pre-check between programs (engine/plan.py, ADR 0003) rests on that.
+BILLED_BY: Mapping[str, str] = MappingProxyType(
+    {
+        "99487": "CCM",
+        "99490": "CCM",
+        "99491": "CCM",
+        "99424": "PCM",
+        "99426": "PCM",
+        "99484": "BHI",
+        "99445": "RPM",
+        "99453": "RPM",
+        "99454": "RPM",
+        "99457": "RPM",
+        "99470": "RPM",
+    }
+)
 PERFORMERS = (
     "clinical_staff",
     "billing_practitioner",
@@ -292,6 +312,18 @@ def _build(data: Mapping[str, Any], expect_year: int | None) -> Rules:
         if rule.addon_to is not None and rule.addon_to not in codes:
             raise SettingError(
                 f"codes.{code}.addon_to", f"{rule.addon_to!r} is not a code of this file"
+            )
+        billed_by = BILLED_BY.get(code)
+        if billed_by is not None and rule.program != billed_by:
+            raise SettingError(
+                f"codes.{code}.program",
+                f"{code} is billed on {billed_by} lines, got {rule.program!r}",
+            )
+        base = codes[rule.addon_to] if rule.addon_to is not None else None
+        if base is not None and rule.program != base.program:
+            raise SettingError(
+                f"codes.{code}.program",
+                f"an add-on bills on the lines of its base code {base.code} ({base.program}), got {rule.program!r}",
             )
     programs = {
         name: _program(name, table, settings)
