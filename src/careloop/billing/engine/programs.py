@@ -62,8 +62,7 @@ def _finish(ctx: Context, outcome: Outcome, choice: Choice, staff_total: int) ->
     else:
         entries, used = _staff_entries(ctx, outcome), staff_total
     program = outcome.program
-    facts = (
-        *ctx.basis(program),
+    facts = ctx.basis(program) + (
         ("chronic conditions", len(ctx.conditions)),
         ("countable minutes", new_minutes_fact((used, outcome.staff, outcome.practitioner))),
     )
@@ -118,8 +117,7 @@ def evaluate_bhi(ctx: Context) -> Outcome:
         return outcome
     if outcome.reasons:
         return outcome
-    facts = (
-        *ctx.basis("BHI"),
+    facts = ctx.basis("BHI") + (
         ("countable minutes", new_minutes_fact((total, outcome.staff, outcome.practitioner))),
     )
     _emit(ctx, outcome, option, _staff_entries(ctx, outcome), facts)
@@ -192,8 +190,7 @@ def evaluate_rpm(ctx: Context) -> Outcome:
         return outcome
     for reason in device_reasons + manage_reasons:
         outcome.notes.append(f"RPM: {reason.text} ({reason.rule})")
-    facts = (
-        *ctx.basis("RPM"),
+    facts = ctx.basis("RPM") + (
         ("reading days", days),
         ("countable minutes", new_minutes_fact((total, outcome.staff, outcome.practitioner))),
     )
@@ -232,7 +229,7 @@ def evaluate_apcm(ctx: Context) -> Outcome:
             break
     assert found is not None, "the rules year has no APCM level for the patient"
     rule = found
-    facts = (*ctx.basis("APCM"), ("chronic conditions", count), ("QMB", qmb))
+    facts = ctx.basis("APCM") + (("chronic conditions", count), ("QMB", qmb))
     outcome.lines.append(
         new_line(
             (
