@@ -137,6 +137,11 @@ def cm_mfa(org_mfa):
 
 
 @pytest.fixture
+def admin_mfa(org_mfa):
+    return _user("admin_mfa", org_mfa, "program_admin")
+
+
+@pytest.fixture
 def cast_password() -> str:
     """The password of every user of the cast (for tests that sign in through the forms)."""
     return PASSWORD

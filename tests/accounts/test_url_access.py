@@ -75,6 +75,9 @@ ROUTES: dict[str, Route] = {
         post_only=True,
         post={"role": "program_admin"},
     ),
+    "accounts:membership_mfa_reset": Route(
+        kwargs={"membership_id": "membership"}, owner="admin", post_only=True
+    ),
     "accounts:care_teams": Route(owner="admin"),
     "accounts:care_team_patient": Route(kwargs={"patient_id": "patient"}, owner="admin"),
     "accounts:care_team_end": Route(

@@ -196,3 +196,23 @@ def test_sign_in_with_a_recovery_code(new_page, live_server, cm_mfa, password, a
     page.screenshot(path=artifacts / "recovery_codes.png", full_page=True)
 
     assert not axe.blocking, axe.report()
+
+
+def test_admin_resets_a_members_mfa_by_keyboard(
+    new_page, live_server, admin, cm_a, org_a, password, axe, artifacts
+):
+    from careloop.accounts.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=cm_a, name="phone", confirmed=True)
+    page = new_page()
+    _sign_in(page, live_server.url, admin.username, password)
+    page.goto(f"{live_server.url}/account/members/")
+    expect_heading(page, re.compile(r"^Members of"), level=1)
+    axe.check(page, "members")
+    _press_on(page, page.get_by_role("button", name="Reset MFA of cm_a"))
+    page.get_by_text("MFA reset for cm_a: they set up a new authenticator").wait_for()
+    axe.check(page, "members-mfa-reset")
+    page.screenshot(path=artifacts / "members-mfa-reset.png", full_page=True)
+    assert not TOTPDevice.objects.filter(user=cm_a).exists()
+    # no button to reset one's own MFA
+    assert page.get_by_role("button", name=f"Reset MFA of {admin.username}").count() == 0

@@ -1,4 +1,5 @@
-"""State changes of a person's second factors: TOTP enrolment and recovery codes (SEC-007).
+"""State changes of a person's second factors: TOTP enrolment, recovery codes and an
+administrator's MFA reset (SEC-007).
 
 Each change is audited in its own transaction (architecture §2 rule 3); secrets never reach
 the audit trail: TOTP keys are redacted by `snapshot`, recovery-code hashes are left out.
@@ -11,12 +12,15 @@ import hmac
 import secrets
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from careloop.audit.services import record_change, snapshot
 
+from . import policies
 from .mfa_devices import RecoveryCode, RecoveryCodeDevice, TOTPDevice
+from .models import Membership
 
 RECOVERY_CODE_COUNT = 10
 # Crockford's base32: no I, L, O or U, so a code read aloud or copied by hand survives.
@@ -160,3 +164,38 @@ def use_recovery_code(*, device: RecoveryCodeDevice, code: str) -> bool:
             return True
         device.throttle_increment(commit=True)
         return False
+
+
+def reset_mfa(*, acting_user: Any, membership: Membership) -> int:
+    """A program administrator's MFA reset for a member who lost their authenticator: the
+    member's TOTP devices and recovery codes are deleted (each deletion audited, secrets
+    redacted), so at the next sign-in they enrol a new authenticator with their password.
+    Returns how many second factors were removed. Nobody resets their own (SEC-007: a second
+    person decides); the view asks for a recent sign-in (SEC-010)."""
+    with transaction.atomic():
+        org = membership.organization
+        if not policies.can_manage_members(acting_user, org):
+            raise PermissionDenied("only a program administrator of the organization may do this")
+        user = membership.user
+        if user.pk == acting_user.pk:
+            raise ValidationError("you cannot reset your own MFA: ask another administrator")
+        removed = 0
+        devices: list[tuple[Any, dict[str, Any]]] = [
+            (d, snapshot(d)) for d in TOTPDevice.objects.select_for_update().filter(user=user)
+        ]
+        devices += [
+            (d, _device_state(d))
+            for d in RecoveryCodeDevice.objects.select_for_update().filter(user=user)
+        ]
+        for device, before in devices:
+            record_change(
+                actor=acting_user,
+                organization=org,
+                instance_or_entity=device,
+                action="delete",
+                before=before,
+                after=None,
+            )
+            device.delete()
+        removed = len(devices)
+        return removed

@@ -17,6 +17,11 @@ urlpatterns = [
     ),
     path("members/", views.members, name="members"),
     path("members/<int:membership_id>/role/", views.membership_role, name="membership_role"),
+    path(
+        "members/<int:membership_id>/mfa-reset/",
+        views.membership_mfa_reset,
+        name="membership_mfa_reset",
+    ),
     path("care-teams/", care_team_views.care_teams_list, name="care_teams"),
     path(
         "care-teams/patients/<int:patient_id>/",

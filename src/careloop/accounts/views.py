@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from careloop.audit.services import record_access
 
-from . import policies, selectors, services
+from . import mfa_services, policies, selectors, services
 from .decorators import require_recent_auth
 from .forms import BreakGlassForm, ReviewForm, RoleForm
 from .models import Membership
@@ -137,6 +137,31 @@ def _change_role(request: HttpRequest, membership: Membership) -> HttpResponse:
     else:
         problems = [m for errors in form.errors.values() for m in errors]
         messages.error(request, "Not changed: " + " ".join(problems))
+    return redirect("accounts:members")
+
+
+@require_POST
+def membership_mfa_reset(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """Reset a member's MFA (lost phone): checks first (404), then a recent sign-in (SEC-010)."""
+    membership = selectors.get_membership_for_admin(request.user, membership_id, request.session)
+    return _reset_mfa(request, membership)
+
+
+@require_recent_auth()
+def _reset_mfa(request: HttpRequest, membership: Membership) -> HttpResponse:
+    try:
+        removed = mfa_services.reset_mfa(acting_user=request.user, membership=membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        who = membership.user.get_full_name() or membership.user.get_username()
+        if removed:
+            messages.success(
+                request,
+                f"MFA reset for {who}: they set up a new authenticator at their next sign-in.",
+            )
+        else:
+            messages.info(request, f"{who} had no second factor to reset.")
     return redirect("accounts:members")
 
 
