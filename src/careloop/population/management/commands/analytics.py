@@ -23,6 +23,7 @@ organization on the django-tasks queue, for the worker (``careloop db_worker``) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,14 +98,18 @@ class Command(BaseCommand):
             raise CommandError(f"no organization with slug {slug!r}")
         return org
 
-    def _run(self, options: dict[str, Any]) -> None:
-        org = self._organization(options["organization"]) if options["organization"] else None
-        quiet = options["quiet"]
+    def _progress(self, quiet: bool) -> Callable[[str, int, int], None]:
+        """One line per mart as the run reaches it, unless --quiet."""
 
         def progress(name: str, i: int, n: int) -> None:
             if not quiet:
                 self.stdout.write(f"  [{i + 1}/{n}] {name}")
 
+        return progress
+
+    def _run(self, options: dict[str, Any]) -> None:
+        org = self._organization(options["organization"]) if options["organization"] else None
+        progress = self._progress(options["quiet"])
         try:
             result = run_population_analytics(
                 organization=org,
@@ -129,12 +134,7 @@ class Command(BaseCommand):
         missing = [str(p) for p in options["paths"] if not p.exists()]
         if missing:
             raise CommandError(f"no such file or folder: {', '.join(missing)}")
-        quiet = options["quiet"]
-
-        def progress(name: str, i: int, n: int) -> None:
-            if not quiet:
-                self.stdout.write(f"  [{i + 1}/{n}] {name}")
-
+        progress = self._progress(options["quiet"])
         try:
             result = analyse_ndjson(
                 options["paths"],
