@@ -63,6 +63,7 @@ IDENTIFIED = {
 }
 LOOKUP_CHUNK = 500
 CACHE_LIMIT = 300_000
+ANALYZE_MIN_ROWS = 5_000
 
 
 class UnresolvedReference(Exception):
@@ -110,6 +111,8 @@ class Writer:
         self.identifier_cache: dict[tuple[str, str, str], str | None] = {}
         self.patient_ids: set[int] = set()
         self._inserters: dict[type[models.Model], FastInsert] = {}
+        self._inserted: dict[type[models.Model], int] = {}  # rows since the last ANALYZE
+        self._analyzed_at: dict[type[models.Model], int] = {}  # table size then
 
     # --- reference resolution -------------------------------------------------------------
 
@@ -258,6 +261,7 @@ class Writer:
             )
             for (sid, _h, _v), pk in zip(new_rows, pks, strict=True):
                 self.ids.put(model, sid, pk)
+            self._analyze_if_grown(model, len(new_rows))
             self.audit(
                 model,
                 f"import-run:{self.run}",
@@ -276,6 +280,31 @@ class Writer:
             )
         if name in IDENTIFIED:
             self._index_identifiers(IDENTIFIED[name], [row for row, _ in items])
+
+    def _analyze_if_grown(self, model: type[models.Model], added: int) -> None:
+        """Refresh the planner's statistics of a table each time this import has doubled it.
+
+        A natural-key lookup (`organization, source_system, source_id = ANY(...)`) on a table
+        whose statistics predate the import is planned as a scan of every row of the
+        organization: the planner believes there are none. That made each chunk's lookup cost
+        grow with the table (an import of 830,937 resources spent a third of its time there).
+        Autovacuum's analyze comes too late (or never, where it is off); an ANALYZE samples a
+        fixed number of rows, so doing it at each doubling costs a few hundred milliseconds a
+        run (docs/decisions/0001-fhir-import-write-path.md).
+        """
+        if connection.vendor != "postgresql":
+            return
+        grown = self._inserted[model] = self._inserted.get(model, 0) + added
+        if grown < max(ANALYZE_MIN_ROWS, self._analyzed_at.get(model, 0)):
+            return
+        with connection.cursor() as cur:
+            # the natural key's columns only: what the lookups filter on, and cheap to sample
+            cur.execute(
+                f"ANALYZE {connection.ops.quote_name(model._meta.db_table)} "
+                "(organization_id, source_system, source_id)"
+            )
+        self._analyzed_at[model] = self._analyzed_at.get(model, 0) + grown
+        self._inserted[model] = 0
 
     def audit(
         self,
