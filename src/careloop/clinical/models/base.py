@@ -12,10 +12,17 @@ class ClinicalRecord(models.Model):
     `content_hash` lets a re-import tell "unchanged" from "updated" without comparing fields.
     """
 
-    # no index of its own: the natural-key index leads with the organization (one index
-    # fewer to maintain on every imported row)
+    # No index of its own: the natural-key index leads with the organization (one index
+    # fewer to maintain on every imported row). No database constraint for the organization
+    # and the import run: an import writes the same two values on every row, checked once
+    # when the run starts, and a per-row foreign-key check of a constant was a sixth of a
+    # PostgreSQL import (decision 0001). Django still applies on_delete.
     organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+        "accounts.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     source_system = models.CharField(max_length=64)
     source_id = models.CharField(max_length=128)
@@ -26,6 +33,7 @@ class ClinicalRecord(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     content_hash = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
