@@ -8,6 +8,7 @@ skipped, types that are not R4 are errors.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -30,6 +31,7 @@ from .report import COUNTS, Report
 from .writer import UnresolvedReference, Writer, link_pending
 
 NDJSON_CHUNK = 2000
+GC_EVERY = 100  # bundles or NDJSON chunks between full collections while the collector is paused
 PARALLEL_MIN_BYTES = 20_000_000
 BUNDLE_TYPES = {"transaction", "batch", "collection", "searchset", "document", "message", ""}
 
@@ -49,6 +51,7 @@ class FhirImport:
         self.user_id = user_id
         self.progress = progress or (lambda n, label: None)
         self.pool: Any = None
+        self.units = 0
 
     def run(self, paths: list[str], kind: str = "fhir") -> tuple[ImportRun, Report]:
         started = time.perf_counter()
@@ -73,9 +76,17 @@ class FhirImport:
             # core, and the returned rows cost a pickle round trip (measured slower, 3.3k/s
             # against 4.6k/s for 168k resources into PostgreSQL).
             self.pool = multiprocessing.get_context("spawn").Pool(workers)
+        # CPython's cyclic collector kept tracing the rows in flight and the id cache: a
+        # quarter of an import's CPU, for rows that form no cycles (the peak memory of a
+        # 10,000-patient import is the same without it). Paused for the run, with a full
+        # collection every GC_EVERY units so garbage that does form cycles stays bounded.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             self._files(files, writer, report)
         finally:
+            if collecting:
+                gc.enable()
             if self.pool is not None:
                 self.pool.terminate()
                 self.pool = None
@@ -199,7 +210,7 @@ class FhirImport:
         for rtype, c in counts.items():
             for k, v in c.items():
                 report.count(rtype, k, v)
-        self.progress(len(unit.entries), unit.file)
+        self._unit_done(len(unit.entries), unit.file)
         return True
 
     # --- Bulk NDJSON ----------------------------------------------------------------------
@@ -248,4 +259,10 @@ class FhirImport:
                     report.count(rtype, k, v)
             break
         report.timings["write"] = report.timings.get("write", 0.0) + time.perf_counter() - t_write
-        self.progress(chunk.lines, chunk.file)
+        self._unit_done(chunk.lines, chunk.file)
+
+    def _unit_done(self, resources: int, file: str) -> None:
+        self.progress(resources, file)
+        self.units += 1
+        if self.units % GC_EVERY == 0:
+            gc.collect()

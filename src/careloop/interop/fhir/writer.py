@@ -74,16 +74,31 @@ class UnresolvedReference(Exception):
         self.key = key
 
 
+REFERENCED = frozenset(REF_TARGETS.values())
+
+
 class IdCache:
-    """Bounded map (model, source_id) -> row id; misses fall back to the database."""
+    """Bounded map (model, source_id) -> row id of referenced models; misses go to the database.
+
+    Only the models a reference can point at are kept (a 10,000-patient import creates
+    830,937 rows, 660,000 of them observations and claims nobody references), and a hit moves
+    its entry to the young end, so the patients every row points at are never the ones
+    evicted.
+    """
 
     def __init__(self) -> None:
         self._ids: OrderedDict[tuple[type[models.Model], str], int] = OrderedDict()
 
     def get(self, model: type[models.Model], sid: str) -> int | None:
-        return self._ids.get((model, sid))
+        key = (model, sid)
+        pk = self._ids.get(key)
+        if pk is not None:
+            self._ids.move_to_end(key)
+        return pk
 
     def put(self, model: type[models.Model], sid: str, pk: int) -> None:
+        if model not in REFERENCED:
+            return
         self._ids[(model, sid)] = pk
         if len(self._ids) > CACHE_LIMIT:
             for _ in range(CACHE_LIMIT // 4):
