@@ -9,71 +9,16 @@ import pytest
 
 from careloop.clinical import models as cm
 from careloop.interop.fhir.importer import FhirImport
+from support.shared_counts import BULK_COUNTS, DERIVED, SYNTHEA_COUNTS, accounted
 
 pytestmark = [pytest.mark.django_db, pytest.mark.shared_data]
-
-SYNTHEA_COUNTS = {
-    "Observation": 42929,
-    "Claim": 9856,
-    "DiagnosticReport": 8229,
-    "MedicationRequest": 5087,
-    "Encounter": 4769,
-    "DocumentReference": 4769,
-    "ExplanationOfBenefit": 4769,
-    "Procedure": 3608,
-    "SupplyDelivery": 1886,
-    "Immunization": 1616,
-    "Condition": 1597,
-    "CareTeam": 540,
-    "CarePlan": 540,
-    "MedicationAdministration": 326,
-    "Medication": 326,
-    "Practitioner": 195,
-    "PractitionerRole": 195,
-    "Organization": 194,
-    "Location": 194,
-    "ImagingStudy": 145,
-    "Provenance": 120,
-    "Patient": 120,
-    "AllergyIntolerance": 76,
-    "Device": 28,
-}
-BULK_COUNTS = {
-    "Patient": 100,
-    "Encounter": 3697,
-    "Condition": 639,
-    "Observation": 16315,
-    "Procedure": 2351,
-    "DiagnosticReport": 897,
-    "MedicationRequest": 2386,
-    "Immunization": 1287,
-    "AllergyIntolerance": 38,
-    "CarePlan": 278,
-    "CareTeam": 278,
-    "Device": 4,
-    "ImagingStudy": 16,
-    "Claim": 6083,
-    "ExplanationOfBenefit": 3697,
-    "Organization": 203,
-    "Practitioner": 203,
-    "Group": 1,
-}
-DERIVED = "Coverage (derived from claims)"
-
-
-def _accounted(report) -> dict[str, int]:
-    return {
-        rtype: c["created"] + c["updated"] + c["unchanged"] + c["skipped"]
-        for rtype, c in report.by_type.items()
-        if rtype != DERIVED
-    }
 
 
 def test_synthea_bundles_all_120_patients(org_a, shared_data):
     folder = shared_data / "synthea-fhir-r4"
     run, report = FhirImport(org_a.pk).run([str(folder)])
     assert report.errors == [], report.errors[:5]
-    assert _accounted(report) == SYNTHEA_COUNTS
+    assert accounted(report) == SYNTHEA_COUNTS
     assert cm.Patient.objects.filter(organization=org_a).count() == 120
     assert cm.Observation.objects.count() == 42929
     # conditional references resolved against the hospital/practitioner bundles
@@ -99,7 +44,7 @@ def test_synthea_bundles_all_120_patients(org_a, shared_data):
 def test_bulk_ndjson_100_patients(org_a, shared_data):
     run, report = FhirImport(org_a.pk).run([str(shared_data / "bulk-fhir")])
     assert report.errors == [], report.errors[:5]
-    assert _accounted(report) == BULK_COUNTS
+    assert accounted(report) == BULK_COUNTS
     assert cm.Patient.objects.count() == 100
     assert cm.Claim.objects.count() == 6083 + 3697
     assert cm.Encounter.objects.filter(encounter_class="inpatient").count() == 101

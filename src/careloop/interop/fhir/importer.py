@@ -9,30 +9,31 @@ skipped, types that are not R4 are errors.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from careloop.interop.models import ImportRun
 
 from . import coverage_derivation
 from .mappers import Row
-from .mapping import MappedChunk, _EntryError, _hash, _map_star, map_ndjson_lines, map_resource
+from .mapping import MappedChunk, _EntryError, _hash, map_ndjson_lines, map_resource
+from .parallel import ChunkOutcome, RunKey, Workers
 from .readers import BundleUnit, ReadError, collect_files, ndjson_chunks, read_json_file
 from .report import COUNTS, Report
 from .writer import UnresolvedReference, Writer, link_pending
 
 NDJSON_CHUNK = 2000
 GC_EVERY = 100  # bundles or NDJSON chunks between full collections while the collector is paused
-PARALLEL_MIN_BYTES = 20_000_000
+PARALLEL_MIN_BYTES = 20_000_000  # NDJSON below this is written in this process
+CONFLICT_RETRIES = 3
 BUNDLE_TYPES = {"transaction", "batch", "collection", "searchset", "document", "message", ""}
 
 Progress = Callable[[int, str], None]
@@ -45,12 +46,17 @@ class FhirImport:
         source_system: str = "fhir",
         user_id: int | None = None,
         progress: Progress | None = None,
+        workers: int | None = None,
+        parallel_min_bytes: int = PARALLEL_MIN_BYTES,
     ) -> None:
         self.organization_id = organization_id
         self.source_system = source_system
         self.user_id = user_id
         self.progress = progress or (lambda n, label: None)
-        self.pool: Any = None
+        self.workers = workers  # None: CARELOOP_IMPORT_WORKERS, else up to 2 (PostgreSQL only)
+        self.parallel_min_bytes = parallel_min_bytes
+        self.pool: Workers | None = None
+        self.parallel_workers = 0  # how many writer processes the last run used (0: this one)
         self.units = 0
 
     def run(self, paths: list[str], kind: str = "fhir") -> tuple[ImportRun, Report]:
@@ -69,26 +75,36 @@ class FhirImport:
             report.error({"file": problem.file}, problem.message)
         report.files = len(files)
         ndjson_bytes = sum(f.stat().st_size for f in files if ".ndjson" in f.name)
-        workers = int(os.environ.get("CARELOOP_IMPORT_WORKERS", "0"))
-        if workers > 0 and ndjson_bytes > PARALLEL_MIN_BYTES:
-            # Opt-in: map NDJSON in worker processes while this one writes (spawn: no shared
-            # DB socket). Off by default: on 2 cores the database server needs the second
-            # core, and the returned rows cost a pickle round trip (measured slower, 3.3k/s
-            # against 4.6k/s for 168k resources into PostgreSQL).
-            self.pool = multiprocessing.get_context("spawn").Pool(workers)
+        workers = self.workers
+        if workers is None:
+            workers = int(os.environ.get("CARELOOP_IMPORT_WORKERS", min(2, os.cpu_count() or 1)))
+        if (
+            workers > 1
+            and ndjson_bytes >= self.parallel_min_bytes
+            and connection.vendor == "postgresql"
+            and not connection.in_atomic_block  # workers must see what this process stored
+        ):
+            self.parallel_workers = workers
+            self.pool = Workers(
+                workers,
+                str(connection.settings_dict["NAME"]),
+                RunKey(self.organization_id, self.source_system, run.pk, self.user_id),
+            )
         # CPython's cyclic collector kept tracing the rows in flight and the id cache: a
         # quarter of an import's CPU, for rows that form no cycles (the peak memory of a
         # 10,000-patient import is the same without it). Paused for the run, with a full
         # collection every GC_EVERY units so garbage that does form cycles stays bounded.
         collecting = gc.isenabled()
         gc.disable()
+        ok = False
         try:
             self._files(files, writer, report)
+            ok = True
         finally:
             if collecting:
                 gc.enable()
             if self.pool is not None:
-                self.pool.terminate()
+                self.pool.close(ok)
                 self.pool = None
         t_finish = time.perf_counter()
         self._finish(writer, report)
@@ -216,49 +232,24 @@ class FhirImport:
     # --- Bulk NDJSON ----------------------------------------------------------------------
 
     def _ndjson(self, path: Any, writer: Writer, report: Report) -> None:
-        for chunk in self._mapped_chunks(path, report):
-            self._write_chunk(chunk, writer, report)
-
-    def _mapped_chunks(self, path: Any, report: Report) -> Iterator[MappedChunk]:
-        """Chunks of mapped lines; mapped in a worker process when `self.pool` is set."""
-
         def read_error(error: ReadError) -> None:
             report.error({"file": error.file}, error.message)
 
-        raw_chunks = ndjson_chunks(Path(path), NDJSON_CHUNK, read_error)
+        chunks = ndjson_chunks(Path(path), NDJSON_CHUNK, read_error)
         if self.pool is None:
-            for file, lines in raw_chunks:
-                yield map_ndjson_lines(file, lines)
-        else:
-            yield from self.pool.imap(_map_star, raw_chunks, chunksize=1)
+            for file, lines in chunks:
+                self._write_chunk(map_ndjson_lines(file, lines), writer, report)
+            return
+
+        def done(outcome: ChunkOutcome) -> None:
+            report.absorb(outcome.report)
+            writer.patient_ids |= outcome.patient_ids
+            self._unit_done(outcome.lines, outcome.file)
+
+        self.pool.write_file(chunks, done)
 
     def _write_chunk(self, chunk: MappedChunk, writer: Writer, report: Report) -> None:
-        for where, message in chunk.errors:
-            report.error(where, message)
-        for where, message in chunk.warnings:
-            report.warning(where, message)
-        for rtype, what in chunk.counts:
-            report.count(rtype, what)
-        rows, hashes, wheres = chunk.rows, chunk.hashes, chunk.wheres
-        t_write = time.perf_counter()
-        while rows:
-            counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
-            try:
-                with transaction.atomic():
-                    writer.write(rows, hashes, counts)
-            except UnresolvedReference as exc:
-                # report the line, drop it, and write the rest of the chunk again
-                i = next(i for i, r in enumerate(rows) if r is exc.row)
-                where = wheres[i]
-                report.error({**where, "path": exc.field}, str(exc))
-                report.count(where["resource_type"], "failed")
-                del rows[i], hashes[i], wheres[i]
-                continue
-            for rtype, c in counts.items():
-                for k, v in c.items():
-                    report.count(rtype, k, v)
-            break
-        report.timings["write"] = report.timings.get("write", 0.0) + time.perf_counter() - t_write
+        write_chunk(chunk, writer, report)
         self._unit_done(chunk.lines, chunk.file)
 
     def _unit_done(self, resources: int, file: str) -> None:
@@ -266,3 +257,44 @@ class FhirImport:
         self.units += 1
         if self.units % GC_EVERY == 0:
             gc.collect()
+
+
+def write_chunk(chunk: MappedChunk, writer: Writer, report: Report) -> None:
+    """Store one mapped NDJSON chunk in its own transaction and report what happened.
+
+    A line whose patient is not stored is reported and dropped, and the rest written again.
+    A natural-key conflict means another writer (a parallel worker, or another import of the
+    same data) stored one of these resources first: the chunk is written again and finds it.
+    """
+    for where, message in chunk.errors:
+        report.error(where, message)
+    for where, message in chunk.warnings:
+        report.warning(where, message)
+    for rtype, what in chunk.counts:
+        report.count(rtype, what)
+    rows, hashes, wheres = chunk.rows, chunk.hashes, chunk.wheres
+    t_write = time.perf_counter()
+    conflicts = 0
+    while rows:
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+        try:
+            with transaction.atomic():
+                writer.write(rows, hashes, counts)
+        except UnresolvedReference as exc:
+            # report the line, drop it, and write the rest of the chunk again
+            i = next(i for i, r in enumerate(rows) if r is exc.row)
+            where = wheres[i]
+            report.error({**where, "path": exc.field}, str(exc))
+            report.count(where["resource_type"], "failed")
+            del rows[i], hashes[i], wheres[i]
+            continue
+        except IntegrityError:
+            conflicts += 1
+            if conflicts > CONFLICT_RETRIES:
+                raise
+            continue
+        for rtype, c in counts.items():
+            for k, v in c.items():
+                report.count(rtype, k, v)
+        break
+    report.timings["write"] = report.timings.get("write", 0.0) + time.perf_counter() - t_write

@@ -1,8 +1,8 @@
 """Parse and map resources, with no database: runs in worker processes too.
 
 `map_ndjson_lines` turns a chunk of raw NDJSON lines into rows plus the report events
-(errors, warnings, counts) to replay; the importer writes the rows in the main process, so
-parsing and mapping of the next chunk overlap with writing this one on a second core.
+(errors, warnings, counts) to replay; whoever writes the chunk maps it (the importer, or
+one of its parallel writers, `parallel.py`), so no mapped row crosses a process boundary.
 """
 
 from __future__ import annotations
@@ -130,7 +130,3 @@ def map_ndjson_lines(file: str, lines: list[tuple[int, bytes]]) -> MappedChunk:
             out.wheres.append(row_where)
         mapped.row.extra = []
     return out
-
-
-def _map_star(args: tuple[str, list[tuple[int, bytes]]]) -> MappedChunk:
-    return map_ndjson_lines(*args)

@@ -37,6 +37,31 @@ class Report:
         if len(self.warnings) < MAX_LISTED:
             self.warnings.append({**where, "message": message})
 
+    def part(self) -> dict[str, Any]:
+        """This report's events and counts as plain data, for `absorb` in another process."""
+        return {
+            "by_type": {k: dict(v) for k, v in self.by_type.items()},
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "error_count": self.error_count,
+            "warning_count": self.warning_count,
+            "timings": self.timings,
+        }
+
+    def absorb(self, part: dict[str, Any]) -> None:
+        """Add the counts and events of another report's `part()`."""
+        for rtype, counts in part["by_type"].items():
+            for what, n in counts.items():
+                self.by_type[rtype][what] += n
+        room = MAX_LISTED - len(self.errors)
+        self.errors.extend(part["errors"][: max(room, 0)])
+        room = MAX_LISTED - len(self.warnings)
+        self.warnings.extend(part["warnings"][: max(room, 0)])
+        self.error_count += part["error_count"]
+        self.warning_count += part["warning_count"]
+        for k, v in part["timings"].items():
+            self.timings[k] = self.timings.get(k, 0.0) + v
+
     @property
     def ok(self) -> bool:
         return self.error_count == 0

@@ -88,6 +88,11 @@ class IdCache:
 
     def __init__(self) -> None:
         self._ids: OrderedDict[tuple[type[models.Model], str], int] = OrderedDict()
+        self.journal: list[tuple[type[models.Model], str]] | None = None  # puts of a write
+
+    def forget(self, keys: Iterable[tuple[type[models.Model], str]]) -> None:
+        for key in keys:
+            self._ids.pop(key, None)
 
     def get(self, model: type[models.Model], sid: str) -> int | None:
         key = (model, sid)
@@ -100,6 +105,8 @@ class IdCache:
         if model not in REFERENCED:
             return
         self._ids[(model, sid)] = pk
+        if self.journal is not None:
+            self.journal.append((model, sid))
         if len(self._ids) > CACHE_LIMIT:
             for _ in range(CACHE_LIMIT // 4):
                 self._ids.popitem(last=False)
@@ -208,8 +215,17 @@ class Writer:
         for row, h in zip(rows, hashes, strict=True):
             by_model.setdefault(row.model, []).append((row, h))
         self._resolve_diagnoses(rows)
-        for name in sorted(by_model, key=ROW_ORDER.__getitem__):
-            self._write_model(name, by_model[name], counts)
+        # ids cached by a write that fails are of rows its rollback removes: forget them
+        journal: list[tuple[type[models.Model], str]] = []
+        self.ids.journal = journal
+        try:
+            for name in sorted(by_model, key=ROW_ORDER.__getitem__):
+                self._write_model(name, by_model[name], counts)
+        except BaseException:
+            self.ids.forget(journal)
+            raise
+        finally:
+            self.ids.journal = None
 
     def _write_model(
         self, name: str, items: list[tuple[Row, str]], counts: dict[str, dict[str, int]]
