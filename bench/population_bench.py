@@ -40,6 +40,7 @@ from careloop.analytics.snapshot_ndjson import (
     concatenate_parts,
     convert_generated_slice,
 )
+from careloop.core.collector import CollectorPause, pause_for_this_process
 from careloop.interop.synth.directory import REGION_SIZE
 from careloop.interop.synth.writer import CHUNK_SIZE
 
@@ -49,7 +50,9 @@ AS_OF = date(2026, 11, 30)  # fixed, so the cache is a function of (N, seed)
 
 def _slice(args: tuple[int, int, int]) -> tuple[int, list[Converted]]:
     seed, start, stop = args
-    return stop - start, convert_generated_slice(seed, AS_OF, start, stop)
+    converted = convert_generated_slice(seed, AS_OF, start, stop)
+    pause_for_this_process().tick()
+    return stop - start, converted
 
 
 def _mb(kb: float) -> float:
@@ -84,11 +87,17 @@ def build(patients: int, seed: int, part: int, workers: int, cache: Path) -> Pat
         builder = SnapshotBuilder(directory, id_start=next_id)
         tasks = [(seed, s, min(s + CHUNK_SIZE, stop)) for s in range(start, stop, CHUNK_SIZE)]
         done_patients = 0
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with (
+            CollectorPause() as pause,
+            multiprocessing.get_context("fork").Pool(
+                workers, initializer=pause_for_this_process
+            ) as pool,
+        ):
             for n, converted in pool.imap(_slice, tasks, chunksize=1):
                 for chunk in converted:
                     builder.add(chunk)
                 builder.forget()  # a slice is self-contained
+                pause.tick()
                 done_patients += n
                 if done_patients % 10_000 < CHUNK_SIZE:
                     rate = done_patients / (time.perf_counter() - t0)

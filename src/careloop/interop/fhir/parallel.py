@@ -16,13 +16,14 @@ the loser retries (`write_chunk`) and finds the row.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from careloop.core.collector import pause_for_this_process
 
 from .mapping import map_ndjson_lines
 from .report import Report
@@ -49,8 +50,6 @@ class ChunkOutcome:
 
 
 _writers: dict[RunKey, Any] = {}
-_chunks_written = 0
-GC_EVERY = 100
 
 
 def _init(database_name: str) -> None:
@@ -62,7 +61,7 @@ def _init(database_name: str) -> None:
     from django.db import connections
 
     connections["default"].settings_dict["NAME"] = database_name
-    gc.disable()  # as in the importer's own process; `_write_chunk` collects now and then
+    pause_for_this_process()  # as in the importer's own process (core.collector)
 
 
 def _write_chunk(task: tuple[RunKey, str, Lines]) -> ChunkOutcome:
@@ -82,10 +81,7 @@ def _write_chunk(task: tuple[RunKey, str, Lines]) -> ChunkOutcome:
         )
     report = Report(paths=[])
     write_chunk(map_ndjson_lines(file, lines), writer, report)
-    global _chunks_written
-    _chunks_written += 1
-    if _chunks_written % GC_EVERY == 0:
-        gc.collect()
+    pause_for_this_process().tick()
     patient_ids, writer.patient_ids = writer.patient_ids, set()
     return ChunkOutcome(report.part(), patient_ids, len(lines), file)
 
