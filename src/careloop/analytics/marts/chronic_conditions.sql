@@ -11,65 +11,96 @@
 -- recorded or onset date).
 -- Rests on: chronic_condition_evidence rows of the patient and condition (evidence_in_period
 -- counts those dated inside the reference period).
-WITH hits AS (
+WITH rule_key AS (
+  -- one small integer per (condition, claims rule alternative, evidence family): the hits are
+  -- grouped and sequenced on integers, not on the condition's and family's names
   SELECT
-    e.patient_id,
-    e.condition_id,
-    e.family,
+    r.condition_id,
     r.alternative,
     r.min_claims,
-    e.evidence_date,
-    min(e.source_id) AS evidence_id
+    r.claim_type,
+    f.family,
+    (cd.ccw_id * 100 + r.alternative) * 2 + f.is_ehr AS rule_id,
+    cd.reference_years,
+    cd.reference_start
+  FROM condition_rule AS r
+  JOIN condition_def AS cd ON cd.condition_id = r.condition_id
+  CROSS JOIN (SELECT 'claims' AS family, 0 AS is_ehr UNION ALL SELECT 'ehr', 1) AS f
+),
+rule AS (
+  SELECT DISTINCT
+    rule_id, condition_id, alternative, min_claims, family, reference_years, reference_start
+  FROM rule_key
+),
+hits AS (
+  -- one row per patient, rule and evidence date (claims on distinct dates count)
+  SELECT e.patient_id, k.rule_id, e.evidence_date, min(e.source_id) AS evidence_id
   FROM chronic_condition_evidence AS e
-  JOIN condition_rule AS r
-    ON r.condition_id = e.condition_id
-    AND (r.claim_type = e.claim_type OR (r.claim_type = 'ED' AND e.is_ed))
+  JOIN rule_key AS k
+    ON k.condition_id = e.condition_id
+    AND k.family = e.family
+    AND (k.claim_type = e.claim_type OR (k.claim_type = 'ED' AND e.is_ed))
   WHERE e.family IN ('claims', 'ehr') AND e.evidence_date IS NOT NULL
-  GROUP BY e.patient_id, e.condition_id, e.family, r.alternative, r.min_claims, e.evidence_date
+  GROUP BY e.patient_id, k.rule_id, e.evidence_date
+),
+met_rule_ids AS (
+  SELECT h.patient_id, h.rule_id
+  FROM hits AS h
+  JOIN rule AS r ON r.rule_id = h.rule_id
+  CROSS JOIN params AS p
+  WHERE h.evidence_date BETWEEN r.reference_start AND p.as_of
+  GROUP BY h.patient_id, h.rule_id
+  HAVING count(*) >= min(r.min_claims)
 ),
 met_rules AS (
-  SELECT h.patient_id, h.condition_id, h.family
-  FROM hits AS h
-  JOIN condition_def AS cd ON cd.condition_id = h.condition_id
-  CROSS JOIN params AS p
-  WHERE h.evidence_date BETWEEN cd.reference_start AND p.as_of
-  GROUP BY h.patient_id, h.condition_id, h.family, h.alternative, h.min_claims
-  HAVING count(*) >= h.min_claims
+  SELECT m.patient_id, r.condition_id, r.family
+  FROM met_rule_ids AS m
+  JOIN rule AS r ON r.rule_id = m.rule_id
 ),
 sequenced AS (
+  -- rules of 2 or 3 claims: the date each claim completes the rule, with the dates before it
   SELECT
-    h.*,
-    cd.reference_years,
+    h.patient_id,
+    h.rule_id,
+    h.evidence_date,
     lag(h.evidence_date, 1) OVER (
-      PARTITION BY h.patient_id, h.condition_id, h.family, h.alternative
-      ORDER BY h.evidence_date, h.evidence_id
+      PARTITION BY h.patient_id, h.rule_id ORDER BY h.evidence_date, h.evidence_id
     ) AS prev1,
     lag(h.evidence_date, 2) OVER (
-      PARTITION BY h.patient_id, h.condition_id, h.family, h.alternative
-      ORDER BY h.evidence_date, h.evidence_id
+      PARTITION BY h.patient_id, h.rule_id ORDER BY h.evidence_date, h.evidence_id
     ) AS prev2
   FROM hits AS h
-  JOIN condition_def AS cd ON cd.condition_id = h.condition_id
+  JOIN rule AS r ON r.rule_id = h.rule_id
+  WHERE r.min_claims > 1
 ),
 completed AS (
   SELECT
     s.patient_id,
-    s.condition_id,
+    r.condition_id,
     s.evidence_date,
-    CASE s.min_claims WHEN 2 THEN s.prev1 WHEN 3 THEN s.prev2 END AS earliest_needed,
-    CASE s.reference_years
+    CASE r.min_claims WHEN 2 THEN s.prev1 WHEN 3 THEN s.prev2 END AS earliest_needed,
+    CASE r.reference_years
       WHEN 1 THEN CAST(s.evidence_date - INTERVAL 1 YEAR AS DATE)
       WHEN 2 THEN CAST(s.evidence_date - INTERVAL 2 YEAR AS DATE)
       ELSE CAST(s.evidence_date - INTERVAL 3 YEAR AS DATE)
-    END AS period_before,
-    s.min_claims
+    END AS period_before
   FROM sequenced AS s
+  JOIN rule AS r ON r.rule_id = s.rule_id
 ),
 first_claims AS (
-  SELECT c.patient_id, c.condition_id, min(c.evidence_date) AS first_met_date
-  FROM completed AS c
-  WHERE c.min_claims = 1 OR c.earliest_needed > c.period_before
-  GROUP BY c.patient_id, c.condition_id
+  SELECT patient_id, condition_id, min(evidence_date) AS first_met_date
+  FROM (
+    SELECT c.patient_id, c.condition_id, c.evidence_date
+    FROM completed AS c
+    WHERE c.earliest_needed > c.period_before
+    UNION ALL
+    -- rules of one claim: completed by their first claim
+    SELECT h.patient_id, r.condition_id, h.evidence_date
+    FROM hits AS h
+    JOIN rule AS r ON r.rule_id = h.rule_id
+    WHERE r.min_claims = 1
+  ) AS done
+  GROUP BY patient_id, condition_id
 ),
 problems AS (
   SELECT e.patient_id, e.condition_id, min(e.evidence_date) AS first_met_date
