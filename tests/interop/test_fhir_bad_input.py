@@ -257,3 +257,21 @@ def test_changed_resource_is_updated(org_a, tmp_path):
         report.by_type["Patient"]["updated"] == 1 and report.by_type["Encounter"]["unchanged"] == 1
     )
     assert str(cm.Patient.objects.get().birth_date) == "1950-02-04"
+
+
+def test_rows_of_a_rolled_back_bundle_are_not_linked_to(org_a, tmp_path):
+    """A bundle rolled back after storing an Organization leaves no cached id behind: a later
+    bundle's reference to that Organization waits for it instead of pointing at a lost row."""
+    org = {"resourceType": "Organization", "id": "o1", "name": "Clinic"}
+    orphan = _encounter(id="e0", subject={"reference": "Patient/missing"})
+    (tmp_path / "a.json").write_bytes(orjson.dumps(_bundle(org, orphan)))
+    enc = _encounter(serviceProvider={"reference": "Organization/o1"})
+    (tmp_path / "b.json").write_bytes(orjson.dumps(_bundle(PATIENT, enc)))
+    _run_, report = FhirImport(org_a.pk).run([str(tmp_path)])
+    assert [e["message"] for e in report.errors][0] == (
+        "dangling reference 'Patient/missing': no such resource has been imported"
+    )
+    assert cm.ProviderOrganization.objects.count() == 0
+    stored = cm.Encounter.objects.get(source_id="e1")
+    assert stored.service_provider_id is None
+    assert stored.service_provider_ref == "Organization/o1"

@@ -75,6 +75,7 @@ class FhirImport:
         report.files = len(files)
         ndjson_bytes = sum(f.stat().st_size for f in files if ".ndjson" in f.name)
         workers = self.workers
+        self.parallel_workers = 0
         if workers is None:
             workers = int(os.environ.get("CARELOOP_IMPORT_WORKERS", min(2, os.cpu_count() or 1)))
         if (
