@@ -32,6 +32,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from careloop.analytics.snapshot_ndjson import (
@@ -137,7 +138,13 @@ def _pipeline(snapshot_dir: str, out: str, threads: int, memory: str, queue: Any
 
     engine = DuckDBEngine(threads=threads or None, memory_limit=memory or None)
     t0 = time.perf_counter()
-    manifest = run_marts(engine, Path(snapshot_dir), AS_OF, out=Path(out))
+    manifest = run_marts(
+        engine,
+        Path(snapshot_dir),
+        AS_OF,
+        out=Path(out),
+        progress=lambda name, i, n: print(f"  [{i + 1}/{n}] {name}", file=sys.stderr, flush=True),
+    )
     seconds = time.perf_counter() - t0
     engine.close()
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -160,7 +167,16 @@ def run_pipeline(
         target=_pipeline, args=(str(snapshot_dir), str(out), threads, memory, queue)
     )
     child.start()
-    seconds, marts, peak, cpu = queue.get()
+    while True:  # a child that dies (DuckDB out of memory, say) puts nothing: say so, not hang
+        try:
+            seconds, marts, peak, cpu = queue.get(timeout=5)
+            break
+        except Empty:
+            if not child.is_alive():
+                raise SystemExit(
+                    f"pipeline process ended with exit code {child.exitcode} and no result "
+                    "(its traceback is above; the mart it was running is its last progress line)"
+                ) from None
     child.join()
     return seconds, marts, _mb(peak), cpu
 
