@@ -1,7 +1,8 @@
 """The whole population pipeline at scale: 1M generated patients, snapshot to results on DuckDB.
 
     python bench/population_bench.py [--patients 1000000] [--seed 7] [--part 50000]
-        [--workers 2] [--threads 0] [--memory-limit 2.5GB] [--sample 20000] [--build-only]
+        [--workers 2] [--threads 0] [--memory-limit 2.5GB] [--partition N] [--sample 20000]
+        [--build-only]
 
 Build (once, cached): the demo generator makes each slice of the population in memory
 (``synth.writer.generate_chunk``: patient i depends only on (seed, i), so any slice of the 1M
@@ -14,7 +15,7 @@ command (same ``--part``) run again resumes an interrupted build at the first un
 The parts are then joined into ``snapshot/``; later runs skip the build.
 
 Run: ``run_marts`` on the snapshot in a fresh process (so its peak memory is its own), every
-mart that exists, with per-mart times; then CMS-HCC throughput: careloop's scorer on N seeded
+mart that exists, in slices of ``--partition`` patients (decision 0015), with per-mart times; then CMS-HCC throughput: careloop's scorer on N seeded
 members and hccinfhir on a 20,000-member sample (``hcc_bench``), and their ratio. Issue 4
 targets on 2 cores: pipeline <= 20 s for 1M, HCC >= 40x hccinfhir, peak memory <= 4 GB.
 Prints figures; not a test.
@@ -131,12 +132,18 @@ def build(patients: int, seed: int, part: int, workers: int, cache: Path) -> Pat
     return snapshot_dir
 
 
-def _pipeline(snapshot_dir: str, out: str, threads: int, memory: str, queue: Any) -> None:
+def _pipeline(
+    snapshot_dir: str, out: str, threads: int, memory: str, partition: int | None, queue: Any
+) -> None:
     """Child process: run every mart on the snapshot; report the manifest and own peak RSS."""
-    from careloop.analytics.engine import DuckDBEngine
+    from careloop.analytics.engine import DEFAULT_PARTITION_PATIENTS, DuckDBEngine
     from careloop.analytics.pipeline import run_marts
 
-    engine = DuckDBEngine(threads=threads or None, memory_limit=memory or None)
+    engine = DuckDBEngine(
+        threads=threads or None,
+        memory_limit=memory or None,
+        partition_patients=DEFAULT_PARTITION_PATIENTS if partition is None else partition or None,
+    )
     t0 = time.perf_counter()
     manifest = run_marts(
         engine,
@@ -159,12 +166,12 @@ def _pipeline(snapshot_dir: str, out: str, threads: int, memory: str, queue: Any
 
 
 def run_pipeline(
-    snapshot_dir: Path, out: Path, threads: int, memory: str = ""
+    snapshot_dir: Path, out: Path, threads: int, memory: str = "", partition: int | None = None
 ) -> tuple[float, list, float, float]:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     child = ctx.Process(
-        target=_pipeline, args=(str(snapshot_dir), str(out), threads, memory, queue)
+        target=_pipeline, args=(str(snapshot_dir), str(out), threads, memory, partition, queue)
     )
     child.start()
     while True:  # a child that dies (DuckDB out of memory, say) puts nothing: say so, not hang
@@ -220,6 +227,13 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="DuckDB memory_limit, e.g. 2.5GB (it spills to disk beyond); default DuckDB's own",
     )
+    parser.add_argument(
+        "--partition",
+        type=int,
+        default=None,
+        help="patients per slice of the pipeline (0: the whole snapshot at once; default the "
+        "engine's, decision 0015)",
+    )
     parser.add_argument("--sample", type=int, default=20_000, help="hccinfhir sample")
     parser.add_argument("--cache", type=Path, default=ROOT / "var" / "bench")
     parser.add_argument("--build-only", action="store_true")
@@ -235,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
 
     patients = rows["patient"]
     seconds, marts, peak_mb, cpu = run_pipeline(
-        snapshot_dir, cache / "results", args.threads, args.memory_limit
+        snapshot_dir, cache / "results", args.threads, args.memory_limit, args.partition
     )
     print(
         f"pipeline (run_marts, snapshot -> results, {len(marts)} marts and steps): {patients:,} patients "

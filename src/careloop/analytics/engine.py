@@ -23,6 +23,7 @@ from sqlglot import ErrorLevel
 __all__ = ["DuckDBEngine", "Engine", "SparkEngine", "make_engine", "to_spark_sql"]
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+DEFAULT_PARTITION_PATIENTS = 50_000  # measured in decision 0015
 
 
 def _ident(name: str) -> str:
@@ -60,9 +61,17 @@ class Engine(Protocol):
         """Materialize the query (DuckDB dialect) as table ``name``; return its row count."""
         ...
 
-    def register_parquet(self, name: str, path: Path) -> None: ...
+    def register_parquet(self, name: str, path: Path, where: str | None = None) -> None:
+        """Register a Parquet file as table ``name``, only its rows matching ``where`` if set."""
+        ...
 
     def register_arrow(self, name: str, table: pa.Table) -> None: ...
+
+    def create_view(self, name: str, sql: str) -> None:
+        """Name the query (DuckDB dialect) ``name`` without materializing it."""
+        ...
+
+    def rename_table(self, old: str, new: str) -> None: ...
 
     def read_table(self, name: str) -> pa.Table: ...
 
@@ -74,11 +83,22 @@ class Engine(Protocol):
 
 
 class DuckDBEngine:
-    """In-process DuckDB. ``threads`` and ``memory_limit`` bound it on a shared machine."""
+    """In-process DuckDB. ``threads`` and ``memory_limit`` bound it on a shared machine.
+
+    ``partition_patients``: the pipeline runs the per-patient marts on slices of this many
+    patients at a time (``pipeline.run_marts``; decision 0015), so a run's working set is that
+    of one slice, whatever the population; ``None`` runs the whole snapshot at once.
+    """
 
     name = "duckdb"
 
-    def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+        partition_patients: int | None = DEFAULT_PARTITION_PATIENTS,
+    ) -> None:
         import duckdb
 
         # Marts are sets: a table's row order means nothing (every reader sorts, and a mart
@@ -91,6 +111,7 @@ class DuckDBEngine:
             config["memory_limit"] = memory_limit
         self._con = duckdb.connect(":memory:", config=config)
         self._version = duckdb.__version__
+        self.partition_patients = partition_patients
 
     @property
     def version(self) -> str:
@@ -104,13 +125,23 @@ class DuckDBEngine:
         row = self._con.execute(f"SELECT count(*) FROM {_ident(name)}").fetchall()[0]
         return int(row[0]) if row else 0
 
-    def register_parquet(self, name: str, path: Path) -> None:
-        self._con.read_parquet(str(path)).create_view(_ident(name), replace=True)
+    def register_parquet(self, name: str, path: Path, where: str | None = None) -> None:
+        relation = self._con.read_parquet(str(path))
+        if where:
+            relation = relation.filter(where)
+        relation.create_view(_ident(name), replace=True)
 
     def register_arrow(self, name: str, table: pa.Table) -> None:
         self._con.register(f"_arrow_{_ident(name)}", table)
         self._con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _arrow_{name}")
         self._con.unregister(f"_arrow_{name}")
+
+    def create_view(self, name: str, sql: str) -> None:
+        self._con.execute(f"CREATE OR REPLACE VIEW {_ident(name)} AS {sql}")
+
+    def rename_table(self, old: str, new: str) -> None:
+        self._con.execute(f"DROP TABLE IF EXISTS {_ident(new)}")
+        self._con.execute(f"ALTER TABLE {_ident(old)} RENAME TO {_ident(new)}")
 
     def read_table(self, name: str) -> pa.Table:
         return self._con.table(_ident(name)).to_arrow_table()
@@ -134,6 +165,7 @@ class SparkEngine:
     """
 
     name = "spark"
+    partition_patients: int | None = None  # Spark spreads a whole run over its executors
 
     def __init__(self, session: Any) -> None:
         self._spark = session
@@ -175,8 +207,11 @@ class SparkEngine:
         self._views.add(name)
         return count
 
-    def register_parquet(self, name: str, path: Path) -> None:
-        self._spark.read.parquet(str(path)).createOrReplaceTempView(_ident(name))
+    def register_parquet(self, name: str, path: Path, where: str | None = None) -> None:
+        frame = self._spark.read.parquet(str(path))
+        if where:
+            frame = frame.where(where)  # the pipeline's patient ranges: the same in both dialects
+        frame.createOrReplaceTempView(_ident(name))
         self._views.add(name)
 
     def register_arrow(self, name: str, table: pa.Table) -> None:
@@ -184,6 +219,16 @@ class SparkEngine:
         pq.write_table(table, path)
         self._spark.read.parquet(str(path)).cache().createOrReplaceTempView(name)
         self._views.add(name)
+
+    def create_view(self, name: str, sql: str) -> None:
+        self._spark.sql(to_spark_sql(sql)).createOrReplaceTempView(_ident(name))
+        self._views.add(name)
+
+    def rename_table(self, old: str, new: str) -> None:
+        self._spark.table(_ident(old)).createOrReplaceTempView(_ident(new))
+        self._views.add(new)
+        self._spark.catalog.dropTempView(_ident(old))
+        self._views.discard(old)
 
     def read_table(self, name: str) -> pa.Table:
         return self._to_arrow(self._spark.table(_ident(name)))

@@ -21,6 +21,7 @@ import dataclasses
 import hashlib
 import heapq
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlglot
 from sqlglot import exp
 
@@ -54,10 +56,13 @@ __all__ = [
     "Step",
     "load_marts",
     "mart_order",
+    "node_scopes",
+    "patient_slices",
     "run_marts",
 ]
 
 MARTS_DIR = Path(__file__).resolve().parent / "marts"
+_SCOPE = re.compile(r"^-- scope: (codes|population)\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class Mart:
     path: Path
     sql: str
     reads: frozenset[str]  # every table the SQL reads (marts and inputs)
+    scope: str = "patient"  # "-- scope: codes" / "-- scope: population" in the SQL (node_scopes)
 
     @property
     def sql_sha256(self) -> str:
@@ -104,7 +110,9 @@ def _load(directory: Path) -> dict[str, Mart]:
     marts: dict[str, Mart] = {}
     for path in sorted(directory.glob("*.sql")):
         sql = path.read_text(encoding="utf-8").strip().rstrip(";")
-        marts[path.stem] = Mart(path.stem, path, sql, table_references(sql))
+        declared = _SCOPE.search(sql)
+        scope = declared.group(1) if declared else "patient"
+        marts[path.stem] = Mart(path.stem, path, sql, table_references(sql), scope)
     return marts
 
 
@@ -178,6 +186,57 @@ class RunManifest:
 
 
 Progress = Callable[[str, int, int], None]
+Node = Mart | Step
+
+
+def node_scopes(nodes: dict[str, Node], order: list[str], snapshot: set[str]) -> dict[str, str]:
+    """Each node's scope (decision 0015): ``codes`` (its rows are codes, not patients: run once
+    on the whole snapshot), ``patient`` (its rows are patients' and depend on their own rows
+    only: run slice by slice) or ``population`` (it compares patients: run on the whole result).
+
+    A mart declares ``-- scope: codes`` or ``-- scope: population`` in its SQL; otherwise a
+    node reading a population node is population, one reading the snapshot or a patient node is
+    patient, and one reading only codes nodes and reference tables is codes.
+    """
+    scopes: dict[str, str] = {}
+    for name in order:
+        node = nodes[name]
+        upstream = {scopes[d] for d in node.reads if d in nodes and d != name}
+        declared = node.scope if isinstance(node, Mart) else "patient"
+        if declared == "codes":
+            if upstream - {"codes"}:
+                raise ValueError(f"mart {name} has scope codes but reads patient rows")
+            scopes[name] = "codes"
+        elif declared == "population" or "population" in upstream:
+            scopes[name] = "population"
+        elif "patient" in upstream or node.reads & snapshot:
+            scopes[name] = "patient"
+        else:
+            scopes[name] = "codes"
+    return scopes
+
+
+def patient_slices(engine: Engine, files: dict[str, Path]) -> list[str | None]:
+    """Row filters that cut the snapshot into slices of ``engine.partition_patients`` patients
+    (contiguous ``patient_id`` ranges that cover every id, rows without a patient in the first),
+    or ``[None]``: one slice, the whole snapshot."""
+    size = getattr(engine, "partition_patients", None)
+    if not size or "patient" not in files:
+        return [None]
+    ids = engine.run_sql(
+        "SELECT patient_id FROM patient WHERE patient_id IS NOT NULL ORDER BY patient_id"
+    ).column(0)
+    if len(ids) <= size:
+        return [None]
+    cuts = [int(ids[i].as_py()) for i in range(size - 1, len(ids) - 1, size)]
+    if len(ids) - (len(cuts) * size) < size // 4:  # no small tail: fold it into the last slice
+        cuts.pop()
+    slices: list[str | None] = []
+    for k, cut in enumerate(cuts):
+        low = f"patient_id > {cuts[k - 1]} AND " if k else ""
+        slices.append(f"({low}patient_id <= {cut})" + ("" if k else " OR patient_id IS NULL"))
+    slices.append(f"patient_id > {cuts[-1]}")
+    return slices
 
 
 def run_marts(
@@ -198,46 +257,82 @@ def run_marts(
     ``snapshot_dir`` holds one ``<table>.parquet`` per input table (``snapshot.snapshot`` writes
     them; tests write their own fixtures). With ``out`` set, each mart is written to
     ``out/<mart>.parquet`` and the manifest to ``out/manifest.json``.
+
+    Codes nodes run first, on the whole snapshot; patient nodes then run on each slice of
+    ``engine.partition_patients`` patients (``patient_slices``), their slices appended into one
+    view each; population nodes run last, on the whole (decision 0015). A slice holds
+    every row of its patients, so the results are those of one run on the whole snapshot.
     """
     cfg = config or AnalyticsConfig()
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     marts = load_marts(marts_dir)
-    nodes: dict[str, Mart | Step] = {**marts, **{o: s for s in steps for o in s.outputs}}
+    nodes: dict[str, Node] = {**marts, **{o: s for s in steps for o in s.outputs}}
     order = mart_order(nodes, wanted)
     files = {p.stem: p for p in sorted(snapshot_dir.glob("*.parquet"))}
     for name, path in files.items():
         engine.register_parquet(name, path)
-    for name, table in reference_tables(as_of, cfg).items():
+    references = reference_tables(as_of, cfg)
+    for name, table in references.items():
         engine.register_arrow(name, table)
-    available = set(files) | set(reference_tables(as_of, cfg))
-    timings: list[MartTiming] = []
-    step_timings: list[MartTiming] = []
-    for i, name in enumerate(order):
-        mart = nodes[name]
-        missing = sorted(t for t in mart.reads if t not in nodes and t not in available)
+    available = set(files) | set(references)
+    for name in order:
+        missing = sorted(t for t in nodes[name].reads if t not in nodes and t not in available)
         if missing:
             raise ValueError(f"mart {name} reads unknown tables: {', '.join(missing)}")
-        if progress:
-            progress(name, i, len(order))
-        if isinstance(mart, Step):
-            if not any(t.name == name for t in step_timings):
-                step_timings.extend(_run_step(engine, mart, as_of, cfg, out))
-            continue
-        t0 = time.perf_counter()
-        rows = engine.create_table(name, mart.sql)
-        if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
+    scopes = node_scopes(nodes, order, set(files))
+    phase = {s: [n for n in order if scopes[n] == s] for s in ("codes", "patient", "population")}
+    slices = patient_slices(engine, files) if phase["patient"] else [None]
+    sliced = {n for n, p in files.items() if "patient_id" in pq.read_schema(p).names}
+    total = len(phase["codes"]) + len(slices) * len(phase["patient"]) + len(phase["population"])
+    timings: dict[str, MartTiming] = {}
+    done = 0
+
+    def run(names: list[str], label: str = "") -> None:
+        nonlocal done
+        ran: set[str] = set()  # steps run in this pass (a step runs once for all its outputs)
+        for name in names:
+            if progress:
+                progress(name + label, done, total)
+            done += 1
+            node = nodes[name]
+            if isinstance(node, Step):
+                if node.name not in ran:
+                    ran.add(node.name)
+                    for timing in _run_step(engine, node, as_of, cfg):
+                        _add(timings, timing)
+                continue
+            t0 = time.perf_counter()
+            rows = engine.create_table(name, node.sql)
+            deps = sorted(d for d in node.reads if d in nodes)
+            seconds = time.perf_counter() - t0
+            _add(timings, MartTiming(name, rows, seconds, deps, node.sql_sha256))
+
+    run(phase["codes"])
+    if len(slices) == 1:
+        run(phase["patient"])
+    else:
+        for k, where in enumerate(slices):
+            for name in sliced:
+                engine.register_parquet(name, files[name], where)
+            run(phase["patient"], f" (patients {k + 1}/{len(slices)})")
+            for name in phase["patient"]:  # set the slice aside (a rename: nothing is copied)
+                engine.rename_table(name, f"_slice{k}_{name}")
+        for name in phase["patient"]:
+            parts = (f"SELECT * FROM _slice{k}_{name}" for k in range(len(slices)))
+            engine.create_view(name, " UNION ALL ".join(parts))
+        for name in sliced:
+            engine.register_parquet(name, files[name])
+    run(phase["population"])
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for name in order:
+            t0 = time.perf_counter()
             engine.write_parquet(name, out / f"{name}.parquet")
-        timings.append(
-            MartTiming(
-                name,
-                rows,
-                round(time.perf_counter() - t0, 4),
-                sorted(d for d in mart.reads if d in nodes),
-                mart.sql_sha256,
-            )
-        )
+            timings[name].seconds += time.perf_counter() - t0
+    step_outputs = {o for s in steps for o in s.outputs}
+    for timing in timings.values():
+        timing.seconds = round(timing.seconds, 4)
     manifest = RunManifest(
         run_id=uuid.uuid4().hex,
         started_at=started_at,
@@ -250,28 +345,33 @@ def run_marts(
         care_gaps_version=load_care_gap_rules().version,
         config=_config_json(cfg),
         snapshot_rows=dict(snapshot_rows or {}),
-        marts=timings,
+        marts=[timings[n] for n in order if n not in step_outputs],
         seconds=round(time.perf_counter() - started, 4),
-        steps=step_timings,
+        steps=[timings[n] for n in order if n in step_outputs],
     )
     if out is not None:
         (out / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     return manifest
 
 
-def _run_step(
-    engine: Engine, step: Step, as_of: date, cfg: AnalyticsConfig, out: Path | None
-) -> list[MartTiming]:
+def _add(timings: dict[str, MartTiming], timing: MartTiming) -> None:
+    """Count a node's slice: rows and seconds add up over the slices."""
+    seen = timings.get(timing.name)
+    if seen is None:
+        timings[timing.name] = timing
+    else:
+        seen.rows += timing.rows
+        seen.seconds += timing.seconds
+
+
+def _run_step(engine: Engine, step: Step, as_of: date, cfg: AnalyticsConfig) -> list[MartTiming]:
     """Run a step once and register every output table it returns."""
     t0 = time.perf_counter()
     tables = step.run(engine, as_of, cfg)
-    seconds = round(time.perf_counter() - t0, 4)
+    seconds = time.perf_counter() - t0
     timings = []
     for name in step.outputs:
         engine.register_arrow(name, tables[name])
-        if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            engine.write_parquet(name, out / f"{name}.parquet")
         timings.append(
             MartTiming(name, tables[name].num_rows, seconds, sorted(step.reads), step.sql_sha256)
         )

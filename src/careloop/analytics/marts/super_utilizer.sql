@@ -10,6 +10,7 @@
 -- evidence: the stays, visits and readmissions behind the rule ('inpatient 2026-03-01..2026-03-05',
 -- 'ED visit 2026-04-02', 'readmission 2026-03-20 (12 days after discharge 2026-03-08)').
 -- Rests on: utilization, acute_stay, ed_visit, readmission, patient.
+-- scope: population (SU-005 ranks the patients of an organization: decision 0015)
 WITH stay AS (
   SELECT
     s.patient_id,
