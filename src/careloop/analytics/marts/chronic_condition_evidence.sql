@@ -15,22 +15,27 @@
 -- active, recurrence or relapse, verification not refuted / entered-in-error, dated on or before
 -- the as-of date, abatement absent or after the as-of date. It meets the condition on its own.
 WITH claim_codes AS (
-  -- one row per claim and condition first (two narrow keys), then the claim's columns
-  SELECT d.claim_id, m.condition_id, min(d.position) AS position, min(d.code) AS code
+  -- one row per claim and condition, grouped on two integers (the claim, the condition's CCW
+  -- number); the include codes in the condition's diagnosis positions, and whether any position
+  -- holds one of its disqualifying codes (CC-005), in the same pass over the diagnoses
+  SELECT
+    d.claim_id,
+    cd.ccw_id,
+    min(CASE WHEN m.role = 'include' AND d.position <= coalesce(cd.max_dx_position, 999) THEN d.position END)
+      AS position,
+    min(CASE WHEN m.role = 'include' AND d.position <= coalesce(cd.max_dx_position, 999) THEN d.code END)
+      AS code,
+    bool_or(m.role = 'disqualify') AS disqualified
   FROM claim_diagnosis AS d
-  JOIN cc_code_map AS m ON m.code_system = 'icd10cm' AND m.code = d.code AND m.role = 'include'
+  JOIN cc_code_map AS m ON m.code_system = 'icd10cm' AND m.code = d.code
   JOIN condition_def AS cd ON cd.condition_id = m.condition_id
-  WHERE d.position <= coalesce(cd.max_dx_position, 999)
-  GROUP BY d.claim_id, m.condition_id
+  GROUP BY d.claim_id, cd.ccw_id
 ),
-claim_dx AS (
+claims AS (
   SELECT
     c.patient_id,
-    k.condition_id,
-    c.claim_id,
-    k.position,
-    k.code,
-    c.start_date AS evidence_date,
+    cd.condition_id,
+    'claims' AS family,
     CASE c.claim_type
       WHEN 'inpatient' THEN 'IP'
       WHEN 'snf' THEN 'SNF'
@@ -39,25 +44,19 @@ claim_dx AS (
       WHEN 'carrier' THEN 'CARRIER'
       WHEN 'professional' THEN 'CARRIER'
     END AS claim_type,
-    c.place_of_service = '23' AS is_ed
-  FROM claim AS c
-  JOIN claim_codes AS k ON k.claim_id = c.claim_id
+    c.place_of_service = '23' AS is_ed,
+    c.start_date AS evidence_date,
+    'claim' AS source_table,
+    c.claim_id AS source_id,
+    k.code
+  FROM claim_codes AS k
+  JOIN claim AS c ON c.claim_id = k.claim_id
+  JOIN condition_def AS cd ON cd.ccw_id = k.ccw_id
   CROSS JOIN params AS p
-  WHERE c.start_date <= p.as_of
+  WHERE k.position IS NOT NULL AND NOT k.disqualified
+    AND c.start_date <= p.as_of
     AND coalesce(c.status, '') NOT IN ('cancelled', 'entered-in-error')
-),
-disqualified AS (
-  SELECT DISTINCT d.claim_id, m.condition_id
-  FROM claim_diagnosis AS d
-  JOIN cc_code_map AS m ON m.code_system = 'icd10cm' AND m.code = d.code AND m.role = 'disqualify'
-),
-claims AS (
-  SELECT
-    x.patient_id, x.condition_id, 'claims' AS family, x.claim_type, x.is_ed,
-    x.evidence_date, 'claim' AS source_table, x.claim_id AS source_id, x.code
-  FROM claim_dx AS x
-  LEFT JOIN disqualified AS q ON q.claim_id = x.claim_id AND q.condition_id = x.condition_id
-  WHERE q.claim_id IS NULL AND x.claim_type IS NOT NULL
+    AND c.claim_type IN ('inpatient', 'snf', 'home_health', 'outpatient', 'carrier', 'professional')
 ),
 conditions AS (
   SELECT
