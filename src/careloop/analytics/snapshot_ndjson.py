@@ -23,6 +23,7 @@ import multiprocessing
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -491,22 +492,21 @@ def snapshot_ndjson(
         builder._error({"file": problem.file}, problem.message)
     read_errors: list[tuple[dict[str, Any], str]] = []
     chunks = _raw_chunks(files, read_errors)
-    with CollectorPause() as pause:  # a quarter of the CPU otherwise (core.collector)
+    with CollectorPause() as pause, ExitStack() as stack:  # GC: core.collector
         if workers > 0:
-            with multiprocessing.get_context("spawn").Pool(
-                workers, initializer=pause_for_this_process
-            ) as pool:
-                for converted in pool.imap(_convert_star, chunks, chunksize=1):
-                    builder.add(converted)
-                    pause.tick()
-                    if progress:
-                        progress(builder.lines)
+            pool = stack.enter_context(
+                multiprocessing.get_context("spawn").Pool(
+                    workers, initializer=pause_for_this_process
+                )
+            )
+            converted: Iterable[Converted] = pool.imap(_convert_star, chunks, chunksize=1)
         else:
-            for file, lines in chunks:
-                builder.add(convert_lines(file, lines))
-                pause.tick()
-                if progress:
-                    progress(builder.lines)
+            converted = (convert_lines(file, lines) for file, lines in chunks)
+        for chunk in converted:
+            builder.add(chunk)
+            pause.tick()
+            if progress:
+                progress(builder.lines)
     for where, message in read_errors:
         builder._error(where, message)
     result = builder.close()
