@@ -168,16 +168,26 @@ def run_hcc_step(engine: Engine, as_of: date, cfg: AnalyticsConfig) -> dict[str,
                WHERE p.kind = 'hcc'
                ORDER BY patient_id, suspect, kind, hcc, term"""
         ).to_arrow_table()
+        # a label per distinct term (a few hundred), not per member's term (millions at 1M)
+        con.register("_step_term_rows", term_rows)
+        distinct = con.sql("SELECT DISTINCT kind, term, hcc FROM _step_term_rows").fetchall()
+        con.register(
+            "_step_labels",
+            pa.table(
+                {
+                    "kind": [k for k, _, _ in distinct],
+                    "term": [t for _, t, _ in distinct],
+                    "hcc": pa.array([h for _, _, h in distinct], pa.int32()),
+                    "label": [term_label(k, t, h) for k, t, h in distinct],
+                }
+            ),
+        )
+        term_rows = con.sql(
+            """SELECT r.*, l.label FROM _step_term_rows AS r
+               JOIN _step_labels AS l
+                 ON l.kind = r.kind AND l.term = r.term AND l.hcc IS NOT DISTINCT FROM r.hcc
+               ORDER BY r.patient_id, r.suspect, r.kind, r.hcc, r.term"""
+        ).to_arrow_table()
     finally:
         con.close()
-    labels = [
-        term_label(k, t, h)
-        for k, t, h in zip(
-            term_rows.column("kind").to_pylist(),
-            term_rows.column("term").to_pylist(),
-            term_rows.column("hcc").to_pylist(),
-            strict=True,
-        )
-    ]
-    term_rows = term_rows.append_column("label", pa.array(labels, pa.string()))
     return {"hcc_result": result, "hcc_term": term_rows}
