@@ -148,16 +148,17 @@ evidence AS (
   FROM statins AS s
   CROSS JOIN p
 ),
-ranked AS (
-  SELECT ev.*,
-         row_number() OVER (
-           PARTITION BY ev.gap_id, ev.patient_id
-           ORDER BY ev.counts DESC, ev.evidence_date DESC, ev.code DESC, ev.source_table DESC, ev.source_id DESC
-         ) AS rn
-  FROM evidence AS ev
-),
 best AS (
-  SELECT * FROM ranked WHERE rn = 1
+  -- the deciding evidence per gap and patient: closing first, then the latest, the greatest
+  -- code, source table and row (an aggregate, not a window: no sort of the evidence)
+  SELECT ev.gap_id, ev.patient_id,
+         max(struct_pack(
+           priority := CASE WHEN ev.counts THEN 2 WHEN NOT ev.counts THEN 1 ELSE 0 END,
+           evidence_date := ev.evidence_date, code := ev.code, source_table := ev.source_table,
+           source_id := ev.source_id, label := ev.label
+         )) AS top
+  FROM evidence AS ev
+  GROUP BY ev.gap_id, ev.patient_id
 ),
 hba1c_days AS (
   SELECT e.patient_id, e.evidence_date, min(e.value) AS lowest, bool_or(e.above_9 = FALSE) AS code_le9,
@@ -193,14 +194,14 @@ judged AS (
     CASE
       WHEN s.gap_id = 'GAP-007' THEN coalesce(h.controlled, FALSE)
       WHEN s.gap_id = 'GAP-008' THEN coalesce(bp.systolic < 140 AND bp.diastolic < 90, FALSE)
-      ELSE coalesce(b.counts, FALSE)
+      ELSE coalesce(b.top.priority = 2, FALSE)
     END AS closed,
     CASE
       WHEN s.gap_id = 'GAP-007' THEN h.evidence_date
       WHEN s.gap_id = 'GAP-008' THEN coalesce(bp.reading_date, ba.reading_date)
-      ELSE b.evidence_date
+      ELSE b.top.evidence_date
     END AS last_evidence_date,
-    b.code, b.label, b.source_table, b.counts,
+    b.top.code AS code, b.top.label AS label, b.top.source_table AS source_table,
     h.evidence_date AS hba1c_date, h.lowest AS hba1c_value, h.code AS hba1c_code, h.code_gt9,
     bp.reading_date AS bp_date, bp.systolic, bp.diastolic, ba.reading_date AS bp_any_date
   FROM in_scope AS s
