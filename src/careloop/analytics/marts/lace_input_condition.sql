@@ -3,11 +3,16 @@
 -- the discharge date: claim diagnoses (claim from-date), encounter diagnoses and reason codes, and
 -- problem-list items recorded by the discharge date and not abated before the admission.
 -- Rests on: lace_input, claim_diagnosis / condition / encounter_code rows of the patient.
-WITH codes AS (
+WITH discharged AS (
+  -- only the codes of patients with a discharge in lace_input are read
+  SELECT DISTINCT patient_id FROM lace_input
+),
+codes AS (
   SELECT c.patient_id, d.code, c.start_date AS code_date, FALSE AS is_problem, CAST(NULL AS DATE) AS abatement
   FROM claim AS c
   JOIN claim_diagnosis AS d ON d.claim_id = c.claim_id
   WHERE coalesce(c.status, '') NOT IN ('cancelled', 'entered-in-error')
+    AND c.patient_id IN (SELECT patient_id FROM discharged)
   UNION ALL
   SELECT
     c.patient_id,
@@ -18,12 +23,14 @@ WITH codes AS (
   FROM condition AS c
   WHERE c.system = 'http://hl7.org/fhir/sid/icd-10-cm'
     AND coalesce(c.verification_status, '') NOT IN ('refuted', 'entered-in-error')
+    AND c.patient_id IN (SELECT patient_id FROM discharged)
   UNION ALL
   SELECT ec.patient_id, ec.code, CAST(e.start_ts AS DATE) AS code_date, FALSE AS is_problem,
     CAST(NULL AS DATE) AS abatement
   FROM encounter_code AS ec
   JOIN encounter AS e ON e.encounter_id = ec.encounter_id
   WHERE ec.kind = 'reason' AND ec.system = 'http://hl7.org/fhir/sid/icd-10-cm'
+    AND ec.patient_id IN (SELECT patient_id FROM discharged)
 ),
 code_map AS (
   SELECT DISTINCT x.code, ch.charlson_condition
