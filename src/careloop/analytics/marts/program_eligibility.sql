@@ -50,6 +50,17 @@ chronic AS (
   WHERE chronic
   GROUP BY patient_id
 ),
+high_risk_code AS (
+  -- the code entries of pcm_high_risk matched once per distinct code (every evidence code is
+  -- one of cc_code_map's), so the evidence rows join on equality
+  SELECT DISTINCT m.condition_id, m.code
+  FROM cc_code_map AS m
+  JOIN pcm_high_risk AS r
+    ON r.condition_id = m.condition_id AND r.low IS NOT NULL
+    AND length(m.code) >= r.prefix_len
+    AND substr(m.code, 1, r.prefix_len) BETWEEN r.low AND r.high
+  WHERE m.role = 'include'
+),
 high_risk_rows AS (
   SELECT DISTINCT cc.patient_id, cc.condition_id, cc.counts_as
   FROM chronic_conditions AS cc
@@ -57,12 +68,10 @@ high_risk_rows AS (
   UNION
   SELECT DISTINCT cc.patient_id, cc.condition_id, cc.counts_as
   FROM chronic_conditions AS cc
-  JOIN pcm_high_risk AS r ON r.condition_id = cc.condition_id AND r.low IS NOT NULL
   JOIN chronic_condition_evidence AS e
     ON e.patient_id = cc.patient_id AND e.condition_id = cc.condition_id
-  WHERE (e.family = 'problem_list' OR e.evidence_date >= cc.reference_start)
-    AND length(e.code) >= r.prefix_len
-    AND substr(e.code, 1, r.prefix_len) BETWEEN r.low AND r.high
+  JOIN high_risk_code AS h ON h.condition_id = e.condition_id AND h.code = e.code
+  WHERE e.family = 'problem_list' OR e.evidence_date >= cc.reference_start
 ),
 high_risk AS (
   SELECT patient_id, count(DISTINCT counts_as) AS n, min(condition_id) AS condition_id
@@ -82,18 +91,18 @@ acute_for_condition AS (
     AND (c.claim_type = 'inpatient' OR c.place_of_service = '23')
 ),
 last_visit AS (
+  -- the latest visit in the 12 months (then the greatest code, source table and row): max()
+  -- over a struct in that order, an aggregate instead of a window over every visit
   SELECT
     v.patient_id,
-    v.visit_date,
-    v.code,
-    v.source_table,
-    v.source_id,
-    row_number() OVER (
-      PARTITION BY v.patient_id ORDER BY v.visit_date DESC, v.code DESC, v.source_table DESC, v.source_id DESC
-    ) AS rn
+    max(struct_pack(
+      visit_date := v.visit_date, code := v.code, source_table := v.source_table,
+      source_id := v.source_id
+    )) AS top
   FROM qualifying_visit AS v
   CROSS JOIN params AS p
   WHERE v.visit_date BETWEEN p.start_12m AND p.as_of
+  GROUP BY v.patient_id
 ),
 tcm AS (
   SELECT patient_id, count(*) AS discharges, max(discharge_date) AS last_discharge,
@@ -116,10 +125,10 @@ base AS (
     coalesce(hr.n, 0) AS high_risk_conditions,
     hr.condition_id AS high_risk_condition,
     af.patient_id IS NOT NULL AS acute_use_for_chronic_condition,
-    lv.visit_date AS last_qualifying_visit,
-    lv.code AS last_visit_code,
-    lv.source_table AS last_visit_source_table,
-    lv.source_id AS last_visit_source_id,
+    lv.top.visit_date AS last_qualifying_visit,
+    lv.top.code AS last_visit_code,
+    lv.top.source_table AS last_visit_source_table,
+    lv.top.source_id AS last_visit_source_id,
     coalesce(t.discharges, 0) AS tcm_discharges,
     t.last_discharge AS tcm_last_discharge,
     t.next_deadline AS tcm_contact_deadline
@@ -130,7 +139,7 @@ base AS (
   LEFT JOIN chronic AS ch ON ch.patient_id = pt.patient_id
   LEFT JOIN high_risk AS hr ON hr.patient_id = pt.patient_id
   LEFT JOIN acute_for_condition AS af ON af.patient_id = pt.patient_id
-  LEFT JOIN last_visit AS lv ON lv.patient_id = pt.patient_id AND lv.rn = 1
+  LEFT JOIN last_visit AS lv ON lv.patient_id = pt.patient_id
   LEFT JOIN tcm AS t ON t.patient_id = pt.patient_id
 )
 SELECT
