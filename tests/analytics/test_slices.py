@@ -55,6 +55,19 @@ def test_a_run_in_slices_of_five_patients_equals_one_run_on_all_24(tmp_path):
     assert sum(t.rows for t in manifest.marts) > 500  # the fixture's rows, not empty marts
 
 
+def test_slices_kept_in_memory_without_an_output_folder_give_the_same_rows(tmp_path):
+    one = DuckDBEngine(threads=1, partition_patients=None)
+    run_marts(one, FIXTURE, AS_OF, out=tmp_path)
+    five = DuckDBEngine(threads=1, partition_patients=5)
+    run_marts(five, FIXTURE, AS_OF)  # slices renamed and joined in one view per mart
+    for name in ("chronic_conditions", "hcc_term", "risk_tier"):
+        five.write_parquet(name, tmp_path / f"{name}-sliced.parquet")
+        pair = (tmp_path / f"{name}.parquet", tmp_path / f"{name}-sliced.parquet")
+        assert _differences(*pair) == (0, 0), name
+    one.close()
+    five.close()
+
+
 def test_slices_hold_every_row_once_orphans_and_rows_without_a_patient_included(tmp_path):
     patient = tmp_path / "patient.parquet"
     claim = tmp_path / "claim.parquet"

@@ -25,6 +25,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -259,8 +260,9 @@ def run_marts(
     ``out/<mart>.parquet`` and the manifest to ``out/manifest.json``.
 
     Codes nodes run first, on the whole snapshot; patient nodes then run on each slice of
-    ``engine.partition_patients`` patients (``patient_slices``), their slices appended into one
-    view each; population nodes run last, on the whole (decision 0015). A slice holds
+    ``engine.partition_patients`` patients (``patient_slices``); with ``out`` set each slice's
+    rows are appended to the mart's Parquet file and leave the engine, otherwise the slices
+    become one view per mart; population nodes run last, on the whole (decision 0015). A slice holds
     every row of its patients, so the results are those of one run on the whole snapshot.
     """
     cfg = config or AnalyticsConfig()
@@ -309,24 +311,62 @@ def run_marts(
             _add(timings, MartTiming(name, rows, seconds, deps, node.sql_sha256))
 
     run(phase["codes"])
+    written: set[str] = set()
     if len(slices) == 1:
         run(phase["patient"])
-    else:
+    elif out is None:  # in memory: each slice set aside (a rename), then one view per mart
         for k, where in enumerate(slices):
             for name in sliced:
                 engine.register_parquet(name, files[name], where)
             run(phase["patient"], f" (patients {k + 1}/{len(slices)})")
-            for name in phase["patient"]:  # set the slice aside (a rename: nothing is copied)
+            for name in phase["patient"]:
                 engine.rename_table(name, f"_slice{k}_{name}")
         for name in phase["patient"]:
             parts = (f"SELECT * FROM _slice{k}_{name}" for k in range(len(slices)))
             engine.create_view(name, " UNION ALL ".join(parts))
+    else:  # each slice's rows go straight to the mart's Parquet file and leave the engine
+        out.mkdir(parents=True, exist_ok=True)
+        writers: dict[str, pq.ParquetWriter] = {}
+        # a thread encodes slice k's files while the engine computes slice k+1 (pyarrow lets go
+        # of the GIL); at most one slice is in flight
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending: list[Future[None]] = []
+            try:
+                for k, where in enumerate(slices):
+                    for name in sliced:
+                        engine.register_parquet(name, files[name], where)
+                    run(phase["patient"], f" (patients {k + 1}/{len(slices)})")
+                    for done_writing in pending:
+                        done_writing.result()
+                    pending = []
+                    for name in phase["patient"]:
+                        t0 = time.perf_counter()
+                        rows = engine.read_table(name)
+                        engine.drop_table(name)
+                        if name not in writers:
+                            writers[name] = pq.ParquetWriter(out / f"{name}.parquet", rows.schema)
+                        pending.append(pool.submit(writers[name].write_table, rows))
+                        timings[name].seconds += time.perf_counter() - t0
+                for done_writing in pending:
+                    done_writing.result()
+            finally:
+                for done_writing in pending:
+                    done_writing.cancel()
+                pool.shutdown(wait=True)
+                for writer in writers.values():
+                    writer.close()
+        for name in phase["patient"]:
+            engine.register_parquet(name, out / f"{name}.parquet")
+        written = set(phase["patient"])
+    if len(slices) > 1:
         for name in sliced:
             engine.register_parquet(name, files[name])
     run(phase["population"])
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         for name in order:
+            if name in written:
+                continue
             t0 = time.perf_counter()
             engine.write_parquet(name, out / f"{name}.parquet")
             timings[name].seconds += time.perf_counter() - t0
