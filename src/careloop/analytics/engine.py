@@ -23,7 +23,7 @@ from sqlglot import ErrorLevel
 __all__ = ["DuckDBEngine", "Engine", "SparkEngine", "make_engine", "to_spark_sql"]
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
-DEFAULT_PARTITION_PATIENTS = 50_000  # measured in decision 0015
+DEFAULT_PARTITION_PATIENTS = 100_000  # measured in decision 0015
 
 
 def _ident(name: str) -> str:
