@@ -26,6 +26,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -314,50 +315,31 @@ def run_marts(
     written: set[str] = set()
     if len(slices) == 1:
         run(phase["patient"])
-    elif out is None:  # in memory: each slice set aside (a rename), then one view per mart
-        for k, where in enumerate(slices):
-            for name in sliced:
-                engine.register_parquet(name, files[name], where)
-            run(phase["patient"], f" (patients {k + 1}/{len(slices)})")
-            for name in phase["patient"]:
-                engine.rename_table(name, f"_slice{k}_{name}")
+    else:
+        # with an output folder each slice's rows go to the mart's Parquet file and leave the
+        # engine; without one each slice is set aside (a rename) and joined in one view per mart
+        with _SliceFiles(out) if out is not None else nullcontext() as sink:
+            for k, where in enumerate(slices):
+                for name in sliced:
+                    engine.register_parquet(name, files[name], where)
+                run(phase["patient"], f" (patients {k + 1}/{len(slices)})")
+                if sink is not None:
+                    sink.next_slice()
+                for name in phase["patient"]:
+                    t0 = time.perf_counter()
+                    if sink is None:
+                        engine.rename_table(name, f"_slice{k}_{name}")
+                        continue
+                    sink.append(name, engine.read_table(name))
+                    engine.drop_table(name)
+                    timings[name].seconds += time.perf_counter() - t0
         for name in phase["patient"]:
-            parts = (f"SELECT * FROM _slice{k}_{name}" for k in range(len(slices)))
-            engine.create_view(name, " UNION ALL ".join(parts))
-    else:  # each slice's rows go straight to the mart's Parquet file and leave the engine
-        out.mkdir(parents=True, exist_ok=True)
-        writers: dict[str, pq.ParquetWriter] = {}
-        # a thread encodes slice k's files while the engine computes slice k+1 (pyarrow lets go
-        # of the GIL); at most one slice is in flight
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending: list[Future[None]] = []
-            try:
-                for k, where in enumerate(slices):
-                    for name in sliced:
-                        engine.register_parquet(name, files[name], where)
-                    run(phase["patient"], f" (patients {k + 1}/{len(slices)})")
-                    for done_writing in pending:
-                        done_writing.result()
-                    pending = []
-                    for name in phase["patient"]:
-                        t0 = time.perf_counter()
-                        rows = engine.read_table(name)
-                        engine.drop_table(name)
-                        if name not in writers:
-                            writers[name] = pq.ParquetWriter(out / f"{name}.parquet", rows.schema)
-                        pending.append(pool.submit(writers[name].write_table, rows))
-                        timings[name].seconds += time.perf_counter() - t0
-                for done_writing in pending:
-                    done_writing.result()
-            finally:
-                for done_writing in pending:
-                    done_writing.cancel()
-                pool.shutdown(wait=True)
-                for writer in writers.values():
-                    writer.close()
-        for name in phase["patient"]:
-            engine.register_parquet(name, out / f"{name}.parquet")
-        written = set(phase["patient"])
+            if out is None:
+                parts = (f"SELECT * FROM _slice{k}_{name}" for k in range(len(slices)))
+                engine.create_view(name, " UNION ALL ".join(parts))
+            else:
+                engine.register_parquet(name, out / f"{name}.parquet")
+                written.add(name)
     if len(slices) > 1:
         for name in sliced:
             engine.register_parquet(name, files[name])
@@ -392,6 +374,41 @@ def run_marts(
     if out is not None:
         (out / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     return manifest
+
+
+class _SliceFiles:
+    """One Parquet file per mart, appended slice by slice. A thread encodes slice k's rows while
+    the engine computes slice k+1 (pyarrow lets go of the GIL); at most one slice is in flight."""
+
+    def __init__(self, out: Path) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        self._out = out
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._pending: list[Future[None]] = []
+
+    def next_slice(self) -> None:
+        """Wait for the previous slice's files (and raise what went wrong writing them)."""
+        for pending in self._pending:
+            pending.result()
+        self._pending = []
+
+    def append(self, name: str, rows: pa.Table) -> None:
+        if name not in self._writers:
+            self._writers[name] = pq.ParquetWriter(self._out / f"{name}.parquet", rows.schema)
+        self._pending.append(self._pool.submit(self._writers[name].write_table, rows))
+
+    def __enter__(self) -> _SliceFiles:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if exc[0] is None:
+                self.next_slice()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            for writer in self._writers.values():
+                writer.close()
 
 
 def _add(timings: dict[str, MartTiming], timing: MartTiming) -> None:
