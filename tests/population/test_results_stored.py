@@ -121,6 +121,25 @@ def test_store_writes_in_batches(cast, tmp_path, monkeypatch, django_assert_max_
     assert PatientFinding.objects.filter(run=run).count() == 4
 
 
+def test_batches_of_patients_store_what_one_batch_stores(cast, tmp_path, monkeypatch):
+    """A run of any size is read a range of patient ids at a time (bounded memory): batches of
+    one patient store exactly the findings one batch of all four does."""
+    from careloop.population import services
+
+    c = cast
+    run_dir = write_run(tmp_path, c["rosa"].pk, c["ada"].pk, c["ben"].pk, c["tom"].pk)
+    fields = [f.name for f in PatientFinding._meta.fields if f.name not in ("id", "run")]
+
+    def stored() -> list[tuple]:
+        return sorted(PatientFinding.objects.values_list(*fields))
+
+    store_results(run_dir)
+    whole = stored()
+    monkeypatch.setattr(services, "BATCH_PATIENTS", 1)
+    store_results(run_dir)  # the same run id: replaces the run
+    assert stored() == whole and len(whole) == 4
+
+
 @pytest.mark.shared_data
 def test_the_real_pipeline_feeds_the_stored_fields(org_a, shared_data, tmp_path):
     """One Synthea patient through `careloop analytics run`, then the contract marts added."""

@@ -4,7 +4,9 @@
 (``program_eligibility``, ``chronic_conditions`` and their evidence, ``utilization``, ``lace``,
 ``tcm_candidate``, ``hcc_score``, ``hcc_driver``, ``charlson``, ``super_utilizer``,
 ``risk_tier``, ``care_gap``) and writes one `AnalyticsRun` with one `PatientFinding` per
-patient, in one transaction, in batches. A mart the run lacks leaves its fields empty. The
+patient, in one transaction. The patients are taken in batches of ``BATCH_PATIENTS`` (each
+mart read for the batch's range of ids only), so memory stays bounded whatever the run's size.
+A mart the run lacks leaves its fields empty. The
 snapshot keeps the clinical primary keys, so ``patient_id`` is `clinical.Patient.pk`; a patient
 deleted since the snapshot is left out. Storing a run id again replaces that run.
 """
@@ -28,12 +30,14 @@ from .models import AnalyticsRun, CcmStatus, PatientFinding
 __all__ = ["store_results"]
 
 BATCH = 1000
+BATCH_PATIENTS = 10_000
 
 
-def _payers(as_of: date, organization: Any) -> dict[int, list[str]]:
+def _payers(as_of: date, organization: Any, patients: results.Patients) -> dict[int, list[str]]:
     """Payer names of the coverage active on the as-of date, per patient (the payer filter)."""
     active = (
-        Coverage.objects.filter(Q(start__isnull=True) | Q(start__lte=as_of))
+        Coverage.objects.filter(patient_id__gte=patients.first, patient_id__lte=patients.last)
+        .filter(Q(start__isnull=True) | Q(start__lte=as_of))
         .filter(Q(end__isnull=True) | Q(end__gte=as_of))
         .exclude(status__in=("cancelled", "entered-in-error", "draft"))
         .exclude(payer="")
@@ -76,26 +80,34 @@ def store_results(run_dir: Path, *, organization: Any = None) -> AnalyticsRun:
     AnalyticsRun.objects.filter(run_id=manifest["run_id"]).delete()
     run = _run(manifest, organization)
 
-    conditions = results.conditions(run_dir)
-    utilization = results.by_patient(run_dir, "utilization")
-    lace = results.latest_lace(run_dir)
-    tcm = results.latest_tcm(run_dir)
-    hcc = results.hcc_scores(run_dir)
-    drivers = results.hcc_drivers(run_dir)
-    charlson = results.by_patient(run_dir, "charlson")
-    flags = results.super_utilizer_flags(run_dir)
-    tiers = results.by_patient(run_dir, "risk_tier")
-    gaps = results.care_gaps(run_dir)
-    payers = _payers(run.as_of, organization)
+    ids = results.patient_ids(run_dir)
+    for start in range(0, len(ids), BATCH_PATIENTS):
+        batch = ids[start : start + BATCH_PATIENTS]
+        _store_batch(run, run_dir, results.Patients(batch[0], batch[-1]), organization)
+    return run
 
-    eligibility = results.rows(run_dir, "program_eligibility")
+
+def _store_batch(
+    run: AnalyticsRun, run_dir: Path, patients: results.Patients, organization: Any
+) -> None:
+    conditions = results.conditions(run_dir, patients)
+    utilization = results.by_patient(run_dir, "utilization", patients)
+    lace = results.latest_lace(run_dir, patients)
+    tcm = results.latest_tcm(run_dir, patients)
+    hcc = results.hcc_scores(run_dir, patients)
+    drivers = results.hcc_drivers(run_dir, patients)
+    charlson = results.by_patient(run_dir, "charlson", patients)
+    flags = results.super_utilizer_flags(run_dir, patients)
+    tiers = results.by_patient(run_dir, "risk_tier", patients)
+    gaps = results.care_gaps(run_dir, patients)
+    payers = _payers(run.as_of, organization, patients)
     orgs = dict(
-        Patient.objects.filter(pk__in=[r["patient_id"] for r in eligibility]).values_list(
+        Patient.objects.filter(pk__gte=patients.first, pk__lte=patients.last).values_list(
             "pk", "organization_id"
         )
     )
     findings = []
-    for row in eligibility:
+    for row in results.rows(run_dir, "program_eligibility", patients):
         pid = row["patient_id"]
         if pid not in orgs:
             continue
@@ -117,11 +129,7 @@ def store_results(run_dir: Path, *, organization: Any = None) -> AnalyticsRun:
                 payers=payers.get(pid, []),
             )
         )
-        if len(findings) >= BATCH:
-            PatientFinding.objects.bulk_create(findings, batch_size=BATCH)
-            findings = []
     PatientFinding.objects.bulk_create(findings, batch_size=BATCH)
-    return run
 
 
 def _finding(
