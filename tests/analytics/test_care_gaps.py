@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import csv
 import gzip
-import itertools
 import json
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from careloop.analytics import care_gaps
@@ -22,125 +18,13 @@ from careloop.analytics.care_gaps import load_rules, statin_intensity, window_st
 from careloop.analytics.engine import DuckDBEngine
 from careloop.analytics.pipeline import run_marts
 from careloop.analytics.reference import AnalyticsConfig
-from careloop.analytics.snapshot import SNAPSHOT_TABLES
-
-T = date(2026, 11, 30)
-SNOMED = "http://snomed.info/sct"
-ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
-CVX = "http://hl7.org/fhir/sid/cvx"
-CPT = "http://www.ama-assn.org/go/cpt"
-HCPCS = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-
-
-def _schemas() -> dict[str, pa.Schema]:
-    out: dict[str, pa.Schema] = {}
-    for spec in SNAPSHOT_TABLES:
-        out[spec.name] = pa.schema([(c.name, c.type) for c in spec.columns])
-        for child, cols in spec.children.items():
-            out[child] = pa.schema(list(cols))
-    return out
-
-
-SCHEMAS = _schemas()
-
-
-@dataclass
-class Record:
-    """A hand-built clinical record, written as a snapshot (one Parquet file per table)."""
-
-    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    ids: itertools.count = field(default_factory=lambda: itertools.count(1))
-
-    def add(self, table: str, **values: Any) -> int:
-        unknown = set(values) - set(SCHEMAS[table].names)
-        assert not unknown, f"{table}: no columns {unknown}"
-        self.rows.setdefault(table, []).append(values)
-        return next(self.ids)
-
-    def patient(self, pid: int, born: date, gender: str = "female", **extra: Any) -> int:
-        self.add(
-            "patient",
-            patient_id=pid,
-            birth_date=born,
-            gender=gender,
-            **{"deceased": False, **extra},
-        )
-        return pid
-
-    def part_b(self, pid: int, start: date = date(2010, 1, 1), kind: str = "part-b") -> None:
-        self.add("coverage", coverage_id=next(self.ids), patient_id=pid, kind=kind,
-                 status="active", start_date=start)  # fmt: skip
-
-    def problem(
-        self, pid: int, code: str, system: str = ICD10CM, on: date = date(2020, 1, 1)
-    ) -> None:
-        self.add("condition", condition_id=next(self.ids), patient_id=pid, system=system, code=code,
-                 category="problem-list-item", clinical_status="active",
-                 verification_status="confirmed", recorded_date=on)  # fmt: skip
-
-    def vaccine(self, pid: int, cvx: str, on: date) -> None:
-        self.add("immunization", immunization_id=next(self.ids), patient_id=pid, system=CVX,
-                 code=cvx, status="completed", occurrence=on)  # fmt: skip
-
-    def procedure(self, pid: int, code: str, on: date, system: str = CPT) -> None:
-        self.add("procedure", procedure_id=next(self.ids), patient_id=pid, system=system,
-                 code=code, status="completed", performed=on)  # fmt: skip
-
-    def claim(
-        self, pid: int, on: date, lines: tuple[str, ...] = (), dx: tuple[str, ...] = (),
-        claim_type: str = "carrier", system: str = "",
-    ) -> None:  # fmt: skip
-        cid = next(self.ids)
-        self.add("claim", claim_id=cid, patient_id=pid, claim_type=claim_type, status="active",
-                 start_date=on, end_date=on)  # fmt: skip
-        for pos, code in enumerate(lines, 1):
-            self.add("claim_line", claim_id=cid, patient_id=pid, position=pos, system=system,
-                     code=code, line_date=on)  # fmt: skip
-        for pos, code in enumerate(dx, 1):
-            self.add("claim_diagnosis", claim_id=cid, patient_id=pid, position=pos, code=code)
-
-    def lab(self, pid: int, loinc: str, value: float | None, on: date) -> None:
-        self.add("observation", observation_id=next(self.ids), patient_id=pid, code=loinc,
-                 category="laboratory", status="final", effective_ts=datetime(on.year, on.month, on.day, 9),
-                 value=value)  # fmt: skip
-
-    def encounter(self, pid: int, klass: str, on: date) -> int:
-        eid = next(self.ids)
-        self.add("encounter", encounter_id=eid, patient_id=pid, encounter_class=klass,
-                 status="finished", start_ts=datetime(on.year, on.month, on.day, 8),
-                 end_ts=datetime(on.year, on.month, on.day, 20))  # fmt: skip
-        return eid
-
-    def bp(
-        self, pid: int, on: date, systolic: float, diastolic: float, encounter: int | None = None
-    ) -> None:
-        oid = next(self.ids)
-        self.add("observation", observation_id=oid, patient_id=pid, encounter_id=encounter,
-                 code="85354-9", category="vital-signs", status="final",
-                 effective_ts=datetime(on.year, on.month, on.day, 10, oid % 60))  # fmt: skip
-        self.add("observation_component", observation_id=oid, patient_id=pid, position=1,
-                 code="8480-6", value=systolic, unit="mm[Hg]")  # fmt: skip
-        self.add("observation_component", observation_id=oid, patient_id=pid, position=2,
-                 code="8462-4", value=diastolic, unit="mm[Hg]")  # fmt: skip
-
-    def medication(self, pid: int, rxcui: str, on: date, status: str = "active") -> None:
-        self.add("medication", medication_id=next(self.ids), patient_id=pid, system=RXNORM,
-                 code=rxcui, resource_type="MedicationRequest", status=status, authored_on=on)  # fmt: skip
-
-    def write(self, directory: Path) -> Path:
-        directory.mkdir(parents=True, exist_ok=True)
-        for name, schema in SCHEMAS.items():
-            rows = self.rows.get(name, [])
-            table = (
-                pa.Table.from_pylist(
-                    [{f: r.get(f) for f in schema.names} for r in rows], schema=schema
-                )
-                if rows
-                else schema.empty_table()
-            )
-            pq.write_table(table, directory / f"{name}.parquet")
-        return directory
+from support.snapshot_record import (
+    CPT,
+    HCPCS,
+    SNOMED,
+    Record,
+    T,
+)
 
 
 @pytest.fixture
@@ -883,25 +767,12 @@ def _every_branch() -> Record:
 @pytest.mark.spark
 def test_care_gap_marts_are_equal_on_duckdb_and_spark(tmp_path):
     """The parity test runs every mart on the demo fixture; this one reaches every branch."""
-    from test_spark_parity import canonical
-
-    from careloop.analytics.engine import SparkEngine
+    from test_spark_parity import duckdb_rows_equal_on_spark
 
     folder = _every_branch().write(tmp_path / "snapshot")
-    duck = DuckDBEngine(threads=1)
-    spark = SparkEngine.local(cores=1)
-    try:
-        for engine in (duck, spark):
-            run_marts(engine, folder, T, wanted=["care_gap"])
-        for name in ("care_gap_evidence", "care_gap_bp", "care_gap"):
-            assert canonical(duck.read_table(name)) == canonical(spark.read_table(name)), name
-        out = {
-            (r["patient_id"], r["gap_id"]): r["status"]
-            for r in duck.read_table("care_gap").to_pylist()
-        }
-    finally:
-        duck.close()
-        spark.close()
+    marts = ("care_gap_evidence", "care_gap_bp", "care_gap")
+    rows = duckdb_rows_equal_on_spark(folder, T, ["care_gap"], marts)
+    out = {(r["patient_id"], r["gap_id"]): r["status"] for r in rows["care_gap"]}
     assert (
         out[1, "GAP-001"] == "open" and out[1, "GAP-007"] == "open" and out[1, "GAP-009"] == "open"
     )

@@ -56,7 +56,8 @@ ICD10_FILE = VALUESETS / "chronic_conditions_icd10.toml"
 SNOMED_FILE = VALUESETS / "chronic_conditions_snomed.toml"
 
 # CC-002: claim types that can qualify a condition. ED = an emergency-department claim (the OUD rule).
-CLAIM_TYPES = frozenset({"IP", "SNF", "HHA", "HOP", "CARRIER", "ED"})
+# PROCEDURE: a non-drug claim carrying one of the condition's qualifying_procedures (§4.1)
+CLAIM_TYPES = frozenset({"IP", "SNF", "HHA", "HOP", "CARRIER", "ED", "PROCEDURE"})
 
 # Characters of ICD-10-CM codes, in ASCII (= lexicographic) order: digits sort before letters.
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -90,6 +91,10 @@ class ChronicCondition:
     disqualifying_icd10cm: tuple[str, ...]  # CC-005 claim-level exclusions
     snomed: tuple[str, ...]
     note: str
+    # §4.1 procedure codes: ICD-10-PCS codes that count like the diagnosis codes on a claim, and
+    # ICD-10-PCS / CPT / HCPCS codes of which one non-drug claim meets the condition
+    icd10pcs: tuple[str, ...] = ()
+    qualifying_procedures: tuple[str, ...] = ()
 
     @property
     def is_common(self) -> bool:
@@ -206,6 +211,12 @@ def _load() -> tuple[dict[str, ChronicCondition], str]:
         for rule in rules:
             if not rule.claim_types <= CLAIM_TYPES or rule.count < 1:
                 raise ValueError(f"{where}.qualifying_claims: bad rule {rule}")
+        procedures = _str_tuple(raw, "qualifying_procedures", where)
+        if bool(procedures) != any("PROCEDURE" in r.claim_types for r in rules):
+            raise ValueError(
+                f"{where}: qualifying_procedures and a PROCEDURE alternative of "
+                "qualifying_claims go together"
+            )
         conditions[cid] = ChronicCondition(
             id=cid,
             ccw_id=int(raw["ccw_id"]),
@@ -224,6 +235,8 @@ def _load() -> tuple[dict[str, ChronicCondition], str]:
             disqualifying_icd10cm=_str_tuple(raw, "disqualifying_icd10cm", where),
             snomed=tuple(sorted(snomed_by_condition.pop(cid, []))),
             note=str(raw.get("note", "")),
+            icd10pcs=_str_tuple(raw, "icd10pcs", where),
+            qualifying_procedures=procedures,
         )
     if snomed_by_condition:
         raise ValueError(f"{SNOMED_FILE.name}: unknown condition ids {sorted(snomed_by_condition)}")

@@ -4,7 +4,9 @@ Built in Python at run time from the project's one definition of each rule, neve
 
 - ``valueset_icd10`` / ``valueset_snomed`` / ``condition_def`` / ``condition_rule``: the chronic
   conditions of ``careloop.analytics.chronic_conditions`` (§4), entry by entry (``low``, ``high``,
-  ``prefix_len``, ``seventh`` as ``parse_icd10_entry`` reads them);
+  ``prefix_len``, ``seventh`` as ``parse_icd10_entry`` reads them); ``valueset_procedure``: their
+  §4.1 procedure codes (``counts_as`` 'diagnosis': ICD-10-PCS counted like a diagnosis code;
+  'procedure': one claim with the code meets the condition);
 - ``charlson_icd10`` / ``charlson_def``: the LACE Charlson conditions (``rules/charlson_lace.toml``);
 - ``pcm_high_risk``: the PCM high-risk conditions (ELIG-002, CONFIG);
 - ``calendar_day``: every day of the run's range with its business-day sequence number (§0:
@@ -180,6 +182,7 @@ def reference_tables(as_of: date, config: AnalyticsConfig | None = None) -> dict
     cfg = config or AnalyticsConfig()
     icd: list[dict[str, Any]] = []
     snomed: list[dict[str, Any]] = []
+    procedures: list[dict[str, Any]] = []
     defs: list[dict[str, Any]] = []
     rules: list[dict[str, Any]] = []
     for cid, cond in CONDITIONS.items():
@@ -190,6 +193,13 @@ def reference_tables(as_of: date, config: AnalyticsConfig | None = None) -> dict
         ):
             _entries(icd, "entry", entries, condition_id=cid, role=role)
         snomed.extend({"code": code, "condition_id": cid} for code in cond.snomed)
+        procedures.extend(
+            {"code": code, "condition_id": cid, "counts_as": "diagnosis"} for code in cond.icd10pcs
+        )
+        procedures.extend(
+            {"code": code, "condition_id": cid, "counts_as": "procedure"}
+            for code in cond.qualifying_procedures
+        )
         defs.append(
             {
                 "condition_id": cid,
@@ -264,6 +274,10 @@ def reference_tables(as_of: date, config: AnalyticsConfig | None = None) -> dict
             ],
         ),
         "valueset_snomed": _table(snomed, [("code", pa.string()), ("condition_id", pa.string())]),
+        "valueset_procedure": _table(
+            procedures,
+            [("code", pa.string()), ("condition_id", pa.string()), ("counts_as", pa.string())],
+        ),
         "condition_def": pa.Table.from_pylist(defs).cast(
             pa.schema(
                 [

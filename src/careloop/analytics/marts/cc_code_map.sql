@@ -7,6 +7,9 @@
 -- a 7th-character filter, len(c) = 7 and its 7th character is one of them. A code belongs to a
 -- condition when an include entry matches and no exclude entry of that condition does; role
 -- 'disqualify' marks the CC-005 claim-level exclusions.
+-- Procedure codes (§4.1, valueset_procedure, exact codes): code_system 'icd10pcs' (counted like
+-- the condition's diagnosis codes on a claim) and 'procedure' (ICD-10-PCS, CPT or HCPCS: one
+-- non-drug claim with the code meets the condition, claim type PROCEDURE).
 WITH matches AS (
   SELECT DISTINCT c.code, v.condition_id, v.role
   FROM icd10_code AS c
@@ -27,3 +30,8 @@ WHERE m.role = 'disqualify'
 UNION ALL
 SELECT 'snomed' AS code_system, s.code, s.condition_id, 'include' AS role
 FROM valueset_snomed AS s
+UNION ALL
+SELECT
+  CASE v.counts_as WHEN 'diagnosis' THEN 'icd10pcs' ELSE 'procedure' END AS code_system,
+  v.code, v.condition_id, 'include' AS role
+FROM valueset_procedure AS v

@@ -5,6 +5,12 @@
 -- snf SNF, home_health HHA, outpatient HOP, carrier/professional CARRIER; DME, hospice, Part D
 -- never), and not carrying a disqualifying code of the condition (CC-005). Dated on its from-date.
 -- is_ed: a claim with place of service 23 (for the OUD rule's ED alternative).
+-- §4.1 procedure codes (cc_code_map from valueset_procedure): an ICD-10-PCS code of the
+-- condition's icd10pcs list on the claim's procedures counts like a diagnosis code (after every
+-- diagnosis position, so the row shows a diagnosis code when the claim has one); a claim of
+-- those types carrying one of its qualifying_procedures (ICD-10-PCS on its procedures, CPT /
+-- HCPCS on its lines) is a row of claim type PROCEDURE, which the condition's PROCEDURE
+-- alternative meets with one claim. (None of those conditions has CC-005 disqualifying codes.)
 -- family 'ehr' (§4.2, CC-101/102): an encounter diagnosis (Condition not on the problem list) or
 -- an encounter reason code, ICD-10-CM or SNOMED CT, counting as one claim of type IP (acute
 -- inpatient encounter), SNF (non-acute inpatient, NONAC) or CARRIER (others), dated on the
@@ -21,14 +27,22 @@ WITH claim_codes AS (
   SELECT
     d.claim_id,
     cd.ccw_id,
-    min(CASE WHEN m.role = 'include' AND d.position <= coalesce(cd.max_dx_position, 999) THEN d.position END)
+    min(CASE WHEN d.role = 'include' AND d.position <= coalesce(cd.max_dx_position, 999) THEN d.position END)
       AS position,
-    min(CASE WHEN m.role = 'include' AND d.position <= coalesce(cd.max_dx_position, 999) THEN d.code END)
+    min(CASE WHEN d.role = 'include' AND d.position <= coalesce(cd.max_dx_position, 999) THEN d.code END)
       AS code,
-    bool_or(m.role = 'disqualify') AS disqualified
-  FROM claim_diagnosis AS d
-  JOIN cc_code_map AS m ON m.code_system = 'icd10cm' AND m.code = d.code
-  JOIN condition_def AS cd ON cd.condition_id = m.condition_id
+    bool_or(d.role = 'disqualify') AS disqualified
+  FROM (
+    SELECT d.claim_id, d.position, d.code, m.condition_id, m.role
+    FROM claim_diagnosis AS d
+    JOIN cc_code_map AS m ON m.code_system = 'icd10cm' AND m.code = d.code
+    UNION ALL
+    SELECT pr.claim_id, 100 + pr.position AS position, m.code, m.condition_id, m.role
+    FROM claim_procedure AS pr
+    JOIN cc_code_map AS m
+      ON m.code_system = 'icd10pcs' AND m.code = upper(replace(trim(pr.code), '.', ''))
+  ) AS d
+  JOIN condition_def AS cd ON cd.condition_id = d.condition_id
   GROUP BY d.claim_id, cd.ccw_id
 ),
 claims AS (
@@ -57,6 +71,30 @@ claims AS (
     AND c.start_date <= p.as_of
     AND coalesce(c.status, '') NOT IN ('cancelled', 'entered-in-error')
     AND c.claim_type IN ('inpatient', 'snf', 'home_health', 'outpatient', 'carrier', 'professional')
+),
+procedure_claims AS (
+  SELECT
+    c.patient_id,
+    m.condition_id,
+    'claims' AS family,
+    'PROCEDURE' AS claim_type,
+    FALSE AS is_ed,
+    c.start_date AS evidence_date,
+    'claim' AS source_table,
+    c.claim_id AS source_id,
+    min(x.code) AS code
+  FROM (
+    SELECT claim_id, upper(replace(trim(code), '.', '')) AS code FROM claim_procedure
+    UNION ALL
+    SELECT claim_id, upper(trim(code)) AS code FROM claim_line
+  ) AS x
+  JOIN cc_code_map AS m ON m.code_system = 'procedure' AND m.code = x.code
+  JOIN claim AS c ON c.claim_id = x.claim_id
+  CROSS JOIN params AS p
+  WHERE c.start_date <= p.as_of
+    AND coalesce(c.status, '') NOT IN ('cancelled', 'entered-in-error')
+    AND c.claim_type IN ('inpatient', 'snf', 'home_health', 'outpatient', 'carrier', 'professional')
+  GROUP BY c.patient_id, m.condition_id, c.start_date, c.claim_id
 ),
 conditions AS (
   SELECT
@@ -138,6 +176,8 @@ problems AS (
     AND (c.abatement IS NULL OR c.abatement > p.as_of)
 )
 SELECT * FROM claims
+UNION ALL
+SELECT * FROM procedure_claims
 UNION ALL
 SELECT * FROM ehr_dx
 UNION ALL
