@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test lint bench-import bench-billing bench-generate bench-population browser-deps clean
+.PHONY: demo test lint bench-import bench-billing bench-generate bench-population bench-store browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench-generate: $(STAMP)
 ## bench-population: 1M patients (snapshot cached and resumable under var/bench), whole pipeline, HCC vs hccinfhir
 bench-population: $(STAMP)
 	$(BIN)/python bench/population_bench.py $(ARGS)
+
+## bench-store: store_results on the population benchmark's run (after bench-population), scratch SQLite
+bench-store: $(STAMP)
+	$(BIN)/python bench/store_bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var test-artifacts
