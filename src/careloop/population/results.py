@@ -2,8 +2,8 @@
 
 Each reader takes the run directory and a range of patient ids (``Patients``; None: all) and
 returns ``{patient_id: ...}`` for the patients in it, so a run of any size is read in batches
-of patients with bounded memory (the marts are written in patient order, so a range reads few
-row groups). A mart the run did not write (an older run, or a mart not built yet) reads as no
+of patients with bounded memory (a sliced run writes its marts a slice of patients at a time,
+so a range reads the row groups of one or two slices). A mart the run did not write (an older run, or a mart not built yet) reads as no
 rows, so every reader tolerates its file being absent; the column names are the marts'
 contracts (docs/analytics.md).
 """
@@ -107,8 +107,8 @@ def clean(row: Row, keys: tuple[str, ...]) -> Row:
 
 
 # the latest EVIDENCE_SHOWN rows in the reference period of each condition met (a problem-list
-# item has no period), latest first; chosen in SQL, so a run's 64 evidence rows per patient
-# never become Python objects
+# item has no period), latest first; chosen in SQL, so the run's evidence rows (~64 per patient
+# in the benchmark population) never become Python objects
 _SHOWN_EVIDENCE = f"""
 WITH met AS (
   SELECT patient_id, condition_id, reference_start

@@ -6,9 +6,9 @@
 ``risk_tier``, ``care_gap``) and writes one `AnalyticsRun` with one `PatientFinding` per
 patient, in one transaction. The patients are taken in batches of ``BATCH_PATIENTS`` (each
 mart read for the batch's range of ids only), so memory stays bounded whatever the run's size.
-A mart the run lacks leaves its fields empty. The
-snapshot keeps the clinical primary keys, so ``patient_id`` is `clinical.Patient.pk`; a patient
-deleted since the snapshot is left out. Storing a run id again replaces that run.
+A mart the run lacks leaves its fields empty. The snapshot keeps the clinical primary keys, so
+``patient_id`` is `clinical.Patient.pk`; a patient deleted since the snapshot is left out.
+Storing a run id again replaces that run.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@
 -- never), and not carrying a disqualifying code of the condition (CC-005). Dated on its from-date.
 -- is_ed: a claim with place of service 23 (for the OUD rule's ED alternative).
 -- §4.1 procedure codes (cc_code_map from valueset_procedure): an ICD-10-PCS code of the
--- condition's icd10pcs list on the claim's procedures counts like a diagnosis code (after every
--- diagnosis position, so the row shows a diagnosis code when the claim has one); a claim of
+-- condition's icd10pcs list on the claim's procedures counts like a diagnosis code (one row per
+-- claim and condition either way; the row's code is the least of its codes); a claim of
 -- those types carrying one of its qualifying_procedures (ICD-10-PCS on its procedures, CPT /
 -- HCPCS on its lines) is a row of claim type PROCEDURE, which the condition's PROCEDURE
 -- alternative meets with one claim. (None of those conditions has CC-005 disqualifying codes.)
