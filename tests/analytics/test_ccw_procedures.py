@@ -1,6 +1,8 @@
-"""CCW procedure codes (medicare-rules.md §4.1: "conditions whose rule needs NDC drug claims or
-procedure codes qualify from those claims as the rule says"), on hand-built snapshots, and the
-procedure lists against the CCW reference list in shared/data."""
+"""CCW rules beyond the ICD-10-CM diagnosis lists, on hand-built snapshots: procedure codes
+(medicare-rules.md §4.1: "conditions whose rule needs NDC drug claims or procedure codes qualify
+from those claims as the rule says"), checked against the CCW reference list in shared/data, and
+HIV's screening code R75 (the reference's additional logic: "R75 requires a second qualifying
+claim that is not R75")."""
 
 from __future__ import annotations
 
@@ -102,6 +104,29 @@ def test_oud_procedure_codes_count_like_its_diagnoses_and_hcpcs_on_one_claim(met
     assert (row["claim_type"], row["code"]) == ("CARRIER", "F1120")
 
 
+def test_hiv_r75_needs_a_second_claim_that_is_not_r75(met):
+    r = Record()
+    r.patient(1, date(1950, 1, 1))  # R75 on an inpatient claim alone: not met
+    r.claim(1, date(2026, 2, 1), claim_type="inpatient", dx=("R75",))
+    r.patient(2, date(1950, 1, 1))  # two R75 carrier claims: not met
+    r.claim(2, date(2026, 2, 1), dx=("R75",))
+    r.claim(2, date(2026, 3, 1), dx=("R75",))
+    r.patient(3, date(1950, 1, 1))  # R75, then a B20 claim: two claims, one not R75
+    r.claim(3, date(2026, 2, 1), dx=("R75",))
+    r.claim(3, date(2026, 6, 1), dx=("B20",))
+    r.patient(4, date(1950, 1, 1))  # R75 beside Z21 on one inpatient claim: not screening-only
+    r.claim(4, date(2026, 2, 1), claim_type="inpatient", dx=("R75", "Z21"))
+    r.patient(5, date(1950, 1, 1))  # R75 on the problem list alone meets nothing
+    r.problem(5, "R75")
+    found = met(r)
+    assert (1, HIV) not in found and (2, HIV) not in found and (5, HIV) not in found
+    assert found[(3, HIV)]["first_met_date"] == date(2026, 6, 1)
+    assert found[(4, HIV)]["first_met_date"] == date(2026, 2, 1)
+    screening = {(e["patient_id"], e["evidence_date"]): e["screening"] for e in met.evidence}
+    assert screening[(3, date(2026, 2, 1))] and not screening[(3, date(2026, 6, 1))]
+    assert not screening[(4, date(2026, 2, 1))]
+
+
 @pytest.mark.shared_data
 def test_procedure_lists_match_the_ccw_reference(shared_data):
     reference: dict[tuple[str, str], set[str]] = {}
@@ -121,7 +146,7 @@ def test_procedure_lists_match_the_ccw_reference(shared_data):
 
 
 @pytest.mark.spark
-def test_procedure_evidence_is_equal_on_duckdb_and_spark(tmp_path):
+def test_procedure_and_screening_evidence_is_equal_on_duckdb_and_spark(tmp_path):
     from test_spark_parity import duckdb_rows_equal_on_spark
 
     r = Record()
@@ -131,6 +156,11 @@ def test_procedure_evidence_is_equal_on_duckdb_and_spark(tmp_path):
     r.claim(2, date(2026, 5, 4), lines=("99406",), dx=("F17210",))
     r.claim(3, date(2026, 1, 5), dx=("F1120",), procedures=("HZ81ZZZ",))
     r.claim(3, date(2026, 2, 5), procedures=("HZ81ZZZ",), lines=("J0572",))
+    r.patient(4, date(1950, 1, 1))  # R75 then B20; R75 alone
+    r.claim(4, date(2026, 2, 1), claim_type="inpatient", dx=("R75",))
+    r.claim(4, date(2026, 6, 1), dx=("B20",))
+    r.patient(5, date(1950, 1, 1))
+    r.claim(5, date(2026, 2, 1), claim_type="inpatient", dx=("R75",))
     folder = r.write(tmp_path / "snapshot")
     marts = ("cc_code_map", "chronic_condition_evidence", "chronic_conditions")
     rows = duckdb_rows_equal_on_spark(folder, T, ["chronic_conditions"], marts)
@@ -139,4 +169,6 @@ def test_procedure_evidence_is_equal_on_duckdb_and_spark(tmp_path):
         (1, "alcohol_use_disorders"),
         (2, "tobacco_use"),
         (3, "opioid_use_disorder_oud"),
+        (4, HIV),
     } <= found
+    assert (5, HIV) not in found

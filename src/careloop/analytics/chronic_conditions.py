@@ -95,6 +95,9 @@ class ChronicCondition:
     # ICD-10-PCS / CPT / HCPCS codes of which one non-drug claim meets the condition
     icd10pcs: tuple[str, ...] = ()
     qualifying_procedures: tuple[str, ...] = ()
+    # screening codes (HIV's R75): they count towards the claims rule, which then needs one claim
+    # with another code of the condition ("a second qualifying claim that is not R75")
+    screening_icd10cm: tuple[str, ...] = ()
 
     @property
     def is_common(self) -> bool:
@@ -237,6 +240,7 @@ def _load() -> tuple[dict[str, ChronicCondition], str]:
             note=str(raw.get("note", "")),
             icd10pcs=_str_tuple(raw, "icd10pcs", where),
             qualifying_procedures=procedures,
+            screening_icd10cm=_str_tuple(raw, "screening_icd10cm", where),
         )
     if snomed_by_condition:
         raise ValueError(f"{SNOMED_FILE.name}: unknown condition ids {sorted(snomed_by_condition)}")

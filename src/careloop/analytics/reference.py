@@ -190,6 +190,7 @@ def reference_tables(as_of: date, config: AnalyticsConfig | None = None) -> dict
             ("include", cond.icd10cm),
             ("exclude", cond.icd10cm_exclude),
             ("disqualify", cond.disqualifying_icd10cm),
+            ("screening", cond.screening_icd10cm),
         ):
             _entries(icd, "entry", entries, condition_id=cid, role=role)
         snomed.extend({"code": code, "condition_id": cid} for code in cond.snomed)

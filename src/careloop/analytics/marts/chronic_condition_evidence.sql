@@ -4,7 +4,9 @@
 -- positions 1-2 only, max_dx_position), of a claim type that can qualify (CC-002: inpatient IP,
 -- snf SNF, home_health HHA, outpatient HOP, carrier/professional CARRIER; DME, hospice, Part D
 -- never), and not carrying a disqualifying code of the condition (CC-005). Dated on its from-date.
--- is_ed: a claim with place of service 23 (for the OUD rule's ED alternative).
+-- is_ed: a claim with place of service 23 (for the OUD rule's ED alternative). screening: every
+-- code of the condition on the row is a screening code (HIV's R75: cc_code_map.screening), so
+-- the row needs another, non-screening row for the claims rule (chronic_conditions).
 -- §4.1 procedure codes (cc_code_map from valueset_procedure): an ICD-10-PCS code of the
 -- condition's icd10pcs list on the claim's procedures counts like a diagnosis code (one row per
 -- claim and condition either way; the row's code is the least of its codes); a claim of
@@ -31,13 +33,15 @@ WITH claim_codes AS (
       AS position,
     min(CASE WHEN d.role = 'include' AND d.position <= coalesce(cd.max_dx_position, 999) THEN d.code END)
       AS code,
+    bool_and(CASE WHEN d.role = 'include' AND d.position <= coalesce(cd.max_dx_position, 999) THEN d.screening END)
+      AS screening,
     bool_or(d.role = 'disqualify') AS disqualified
   FROM (
-    SELECT d.claim_id, d.position, d.code, m.condition_id, m.role
+    SELECT d.claim_id, d.position, d.code, m.condition_id, m.role, m.screening
     FROM claim_diagnosis AS d
     JOIN cc_code_map AS m ON m.code_system = 'icd10cm' AND m.code = d.code
     UNION ALL
-    SELECT pr.claim_id, 100 + pr.position AS position, m.code, m.condition_id, m.role
+    SELECT pr.claim_id, 100 + pr.position AS position, m.code, m.condition_id, m.role, m.screening
     FROM claim_procedure AS pr
     JOIN cc_code_map AS m
       ON m.code_system = 'icd10pcs' AND m.code = upper(replace(trim(pr.code), '.', ''))
@@ -62,7 +66,8 @@ claims AS (
     c.start_date AS evidence_date,
     'claim' AS source_table,
     c.claim_id AS source_id,
-    k.code
+    k.code,
+    k.screening
   FROM claim_codes AS k
   JOIN claim AS c ON c.claim_id = k.claim_id
   JOIN condition_def AS cd ON cd.ccw_id = k.ccw_id
@@ -82,7 +87,8 @@ procedure_claims AS (
     c.start_date AS evidence_date,
     'claim' AS source_table,
     c.claim_id AS source_id,
-    min(x.code) AS code
+    min(x.code) AS code,
+    FALSE AS screening
   FROM (
     SELECT claim_id, upper(replace(trim(code), '.', '')) AS code FROM claim_procedure
     UNION ALL
@@ -125,7 +131,7 @@ ehr_dx AS (
       ELSE 'CARRIER'
     END AS claim_type,
     coalesce(e.encounter_class = 'emergency', FALSE) AS is_ed,
-    c.evidence_date, 'condition' AS source_table, c.row_id AS source_id, c.code
+    c.evidence_date, 'condition' AS source_table, c.row_id AS source_id, c.code, m.screening
   FROM conditions AS c
   JOIN cc_code_map AS m ON m.code_system = c.code_system AND m.code = c.code AND m.role = 'include'
   LEFT JOIN encounter AS e ON e.encounter_id = c.encounter_id
@@ -148,7 +154,7 @@ reasons AS (
     END AS claim_type,
     e.encounter_class = 'emergency' AS is_ed,
     CAST(e.start_ts AS DATE) AS evidence_date,
-    'encounter' AS source_table, e.encounter_id AS source_id, ec.code
+    'encounter' AS source_table, e.encounter_id AS source_id, ec.code, m.screening
   FROM encounter_code AS ec
   JOIN encounter AS e ON e.encounter_id = ec.encounter_id
   JOIN cc_code_map AS m
@@ -166,7 +172,8 @@ reasons AS (
 problems AS (
   SELECT
     c.patient_id, m.condition_id, 'problem_list' AS family, 'PROBLEM_LIST' AS claim_type,
-    FALSE AS is_ed, c.evidence_date, 'condition' AS source_table, c.row_id AS source_id, c.code
+    FALSE AS is_ed, c.evidence_date, 'condition' AS source_table, c.row_id AS source_id, c.code,
+    m.screening
   FROM conditions AS c
   JOIN cc_code_map AS m ON m.code_system = c.code_system AND m.code = c.code AND m.role = 'include'
   CROSS JOIN params AS p

@@ -9,6 +9,10 @@
 -- CC-006: first_met_date, the earliest date at which the rule held (claims or EHR: the date of the
 -- qualifying claim that completed an alternative within its period; problem list: the item's
 -- recorded or onset date).
+-- Screening codes (HIV's R75, "requires a second qualifying claim that is not R75"): a claims
+-- rule holds only when one of its claims in the period is not screening-only (evidence
+-- `screening`), and is first met on the later of its completion and that claim's date; a
+-- screening-only problem-list item meets nothing.
 -- Rests on: chronic_condition_evidence rows of the patient and condition (evidence_in_period
 -- counts those dated inside the reference period).
 WITH rule_key AS (
@@ -34,7 +38,9 @@ rule AS (
 ),
 hits AS (
   -- one row per patient, rule and evidence date (claims on distinct dates count)
-  SELECT e.patient_id, k.rule_id, e.evidence_date, min(e.source_id) AS evidence_id
+  SELECT
+    e.patient_id, k.rule_id, e.evidence_date, min(e.source_id) AS evidence_id,
+    min(CASE WHEN e.screening THEN 1 ELSE 0 END) AS screening
   FROM chronic_condition_evidence AS e
   JOIN rule_key AS k
     ON k.condition_id = e.condition_id
@@ -50,7 +56,7 @@ met_rule_ids AS (
   CROSS JOIN params AS p
   WHERE h.evidence_date BETWEEN r.reference_start AND p.as_of
   GROUP BY h.patient_id, h.rule_id
-  HAVING count(*) >= min(r.min_claims)
+  HAVING count(*) >= min(r.min_claims) AND min(h.screening) = 0
 ),
 met_rules AS (
   SELECT m.patient_id, r.condition_id, r.family
@@ -76,6 +82,7 @@ sequenced AS (
 completed AS (
   SELECT
     s.patient_id,
+    s.rule_id,
     r.condition_id,
     s.evidence_date,
     CASE r.min_claims WHEN 2 THEN s.prev1 WHEN 3 THEN s.prev2 END AS earliest_needed,
@@ -87,25 +94,47 @@ completed AS (
   FROM sequenced AS s
   JOIN rule AS r ON r.rule_id = s.rule_id
 ),
+screened_rule AS (
+  -- the rules of conditions with screening codes
+  SELECT DISTINCT k.rule_id
+  FROM rule_key AS k
+  JOIN cc_code_map AS m ON m.condition_id = k.condition_id
+  WHERE m.screening
+),
+confirmed AS (
+  -- their first claim that is not screening-only
+  SELECT h.patient_id, h.rule_id, min(h.evidence_date) AS first_confirmed
+  FROM hits AS h
+  JOIN screened_rule AS s ON s.rule_id = h.rule_id
+  WHERE h.screening = 0
+  GROUP BY h.patient_id, h.rule_id
+),
 first_claims AS (
-  SELECT patient_id, condition_id, min(evidence_date) AS first_met_date
+  SELECT
+    done.patient_id,
+    done.condition_id,
+    min(CASE WHEN s.rule_id IS NULL THEN done.evidence_date ELSE greatest(done.evidence_date, f.first_confirmed) END)
+      AS first_met_date
   FROM (
-    SELECT c.patient_id, c.condition_id, c.evidence_date
+    SELECT c.patient_id, c.condition_id, c.rule_id, c.evidence_date
     FROM completed AS c
     WHERE c.earliest_needed > c.period_before
     UNION ALL
     -- rules of one claim: completed by their first claim
-    SELECT h.patient_id, r.condition_id, h.evidence_date
+    SELECT h.patient_id, r.condition_id, h.rule_id, h.evidence_date
     FROM hits AS h
     JOIN rule AS r ON r.rule_id = h.rule_id
     WHERE r.min_claims = 1
   ) AS done
-  GROUP BY patient_id, condition_id
+  LEFT JOIN screened_rule AS s ON s.rule_id = done.rule_id
+  LEFT JOIN confirmed AS f ON f.patient_id = done.patient_id AND f.rule_id = done.rule_id
+  WHERE s.rule_id IS NULL OR f.first_confirmed IS NOT NULL
+  GROUP BY done.patient_id, done.condition_id
 ),
 problems AS (
   SELECT e.patient_id, e.condition_id, min(e.evidence_date) AS first_met_date
   FROM chronic_condition_evidence AS e
-  WHERE e.family = 'problem_list'
+  WHERE e.family = 'problem_list' AND NOT e.screening
   GROUP BY e.patient_id, e.condition_id
 ),
 met_families AS (
