@@ -42,18 +42,17 @@ def main() -> None:
     import django
 
     django.setup()
-    import pyarrow.parquet as pq
     from django.core.management import call_command
 
     from careloop.accounts.models import Organization
     from careloop.clinical.models import Patient
     from careloop.population.models import PatientFinding
+    from careloop.population.results import patient_ids
     from careloop.population.services import store_results
 
     call_command("migrate", verbosity=0)
     org = Organization.objects.create(slug="bench", name="Bench practice")
-    ids = pq.read_table(run_dir / "program_eligibility.parquet", columns=["patient_id"])
-    patients = sorted(set(ids.column("patient_id").to_pylist()))
+    patients = patient_ids(run_dir)
     t0 = time.perf_counter()
     Patient.objects.bulk_create(
         (
